@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, plannerChoice, shadowReason } from './config.ts';
+
+describe('loadConfig', () => {
+  it('uses the embedded defaults with no flags and no environment', () => {
+    const config = loadConfig({}, {});
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 3001, databasePath: './data/billing-agent.db' });
+    expect(shadowReason(config)).toBe('STRIPE_SECRET_KEY is not set');
+    expect(plannerChoice(config)).toEqual({ planner: 'rules', reason: 'ANTHROPIC_API_KEY is not set' });
+  });
+
+  it('prefers a flag to the environment and treats empty values as unset', () => {
+    const config = loadConfig(
+      { port: '4000', db: '/tmp/x.db' },
+      { PORT: '5000', HOST: '', DATABASE_PATH: 'y' },
+    );
+    expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', databasePath: '/tmp/x.db' });
+  });
+
+  it('splits rotated webhook secrets', () => {
+    const config = loadConfig({}, { STRIPE_WEBHOOK_SECRET: 'whsec_a, whsec_b' });
+    expect(config.stripeWebhookSecrets).toEqual(['whsec_a', 'whsec_b']);
+  });
+
+  it('names every bad setting in one error', () => {
+    let error: unknown;
+    try {
+      loadConfig(
+        { port: 'abc' },
+        { STRIPE_SECRET_KEY: 'pk_test_1', LOG_LEVEL: 'loud', STRIPE_WEBHOOK_SECRET: 'x' },
+      );
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toContain('--port / PORT');
+    expect(problems).toContain('STRIPE_SECRET_KEY');
+    expect(problems).toContain('LOG_LEVEL');
+    expect(problems).toContain('STRIPE_WEBHOOK_SECRET');
+  });
+
+  it('runs live with a key unless shadow mode is asked for', () => {
+    expect(shadowReason(loadConfig({}, { STRIPE_SECRET_KEY: 'sk_test_1' }))).toBeUndefined();
+    expect(shadowReason(loadConfig({ shadow: true }, { STRIPE_SECRET_KEY: 'sk_test_1' }))).toBe(
+      '--shadow was given',
+    );
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * The daemon's configuration: flags, else environment variables, else the embedded defaults.
+ * Everything is validated once, at start-up, by one zod schema; a bad value stops the start
+ * with one message naming every problem. No other module reads `process.env`.
+ */
+import { z } from 'zod';
+
+/** Where a setting may come from: its command-line flag and its environment variable. */
+export type SettingSource = { flag?: string; env?: string; description: string };
+
+/** Every setting, its flag and its environment variable, in the order the README lists them. */
+export const SETTINGS = {
+  host: { flag: 'host', env: 'HOST', description: 'address the HTTP server binds to' },
+  port: { flag: 'port', env: 'PORT', description: 'HTTP port' },
+  databasePath: { flag: 'db', env: 'DATABASE_PATH', description: 'SQLite file' },
+  kiteToken: { env: 'KITE_TOKEN', description: 'secret last path segment of POST /webhook/<token>' },
+  kiteSocket: { flag: 'kite-socket', env: 'KITE_SOCKET', description: 'read `kite listen --socket` NDJSON' },
+  stripeWebhookSecrets: {
+    env: 'STRIPE_WEBHOOK_SECRET',
+    description: 'whsec_… signing secret(s) for POST /stripe/webhook, comma-separated while rotating',
+  },
+  stripeSecretKey: { env: 'STRIPE_SECRET_KEY', description: 'Stripe API key; unset means shadow mode' },
+  stripeApiBase: { env: 'STRIPE_API_BASE', description: 'another Stripe API server (tests, stripe-mock)' },
+  anthropicApiKey: { env: 'ANTHROPIC_API_KEY', description: 'Claude API key; unset means the rules planner' },
+  anthropicModel: { env: 'ANTHROPIC_MODEL', description: 'Claude model id' },
+  anthropicBaseUrl: { env: 'ANTHROPIC_BASE_URL', description: 'another Messages API server' },
+  planner: {
+    flag: 'planner',
+    env: 'PLANNER',
+    description: '`claude` or `rules` (default: claude with a key)',
+  },
+  slackBotToken: {
+    env: 'SLACK_BOT_TOKEN',
+    description: 'xoxb-… bot token; unset keeps escalations in SQLite',
+  },
+  slackChannel: { env: 'SLACK_CHANNEL', description: 'channel id or name for escalations' },
+  slackApiUrl: { env: 'SLACK_API_URL', description: 'another Slack Web API server' },
+  smtpUrl: { env: 'SMTP_URL', description: 'smtp://user:pass@host:port; unset writes .eml files' },
+  mailFrom: { env: 'MAIL_FROM', description: 'sender of customer notices' },
+  outboxDir: { flag: 'outbox', env: 'OUTBOX_DIR', description: 'folder for rendered notices (.eml)' },
+  merchantName: { env: 'MERCHANT_NAME', description: 'name customers see in notices' },
+  paymentLinkTemplate: {
+    env: 'PAYMENT_LINK_TEMPLATE',
+    description: 'link for notices without an invoice page; {customer}, {payment_intent}, {case}',
+  },
+  policyFile: { flag: 'policy', env: 'POLICY_FILE', description: 'JSON policy file' },
+  shadow: { flag: 'shadow', env: 'SHADOW', description: 'decide and record, send nothing' },
+  logLevel: { env: 'LOG_LEVEL', description: 'pino level' },
+  workerConcurrency: { env: 'WORKER_CONCURRENCY', description: 'cases decided at once' },
+} as const satisfies Record<string, SettingSource>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional());
+const booleanish = z.preprocess(
+  emptyToUndefined,
+  z
+    .union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no'])])
+    .optional()
+    .transform((v) => v === true || v === '1' || v === 'true' || v === 'yes'),
+);
+
+export const ConfigSchema = z.object({
+  host: z.preprocess(emptyToUndefined, z.string().min(1).default('127.0.0.1')),
+  port: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(3001)),
+  databasePath: z.preprocess(emptyToUndefined, z.string().min(1).default('./data/billing-agent.db')),
+  kiteToken: optionalString,
+  kiteSocket: optionalString,
+  stripeWebhookSecrets: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .optional()
+      .transform((v) => (v ? v.split(',').map((s) => s.trim()) : []))
+      .pipe(z.array(z.string().startsWith('whsec_', 'each secret must start with whsec_'))),
+  ),
+  stripeSecretKey: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^(sk|rk)_(test|live)_/, 'must start with sk_test_, sk_live_, rk_test_ or rk_live_')
+      .optional(),
+  ),
+  stripeApiBase: z.preprocess(emptyToUndefined, z.url().optional()),
+  anthropicApiKey: optionalString,
+  anthropicModel: z.preprocess(emptyToUndefined, z.string().default('claude-sonnet-4-6')),
+  anthropicBaseUrl: z.preprocess(emptyToUndefined, z.url().optional()),
+  planner: z.preprocess(emptyToUndefined, z.enum(['claude', 'rules']).optional()),
+  slackBotToken: optionalString,
+  slackChannel: optionalString,
+  slackApiUrl: z.preprocess(emptyToUndefined, z.url().optional()),
+  smtpUrl: z.preprocess(emptyToUndefined, z.url().optional()),
+  mailFrom: z.preprocess(emptyToUndefined, z.string().default('billing@example.com')),
+  outboxDir: z.preprocess(emptyToUndefined, z.string().default('./data/outbox')),
+  merchantName: z.preprocess(emptyToUndefined, z.string().default('Example Inc.')),
+  paymentLinkTemplate: optionalString,
+  policyFile: optionalString,
+  shadow: booleanish,
+  logLevel: z.preprocess(
+    emptyToUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+  workerConcurrency: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(256).default(8)),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Raised when the configuration is invalid; `problems` names every bad setting. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = new.target.name;
+    this.problems = problems;
+  }
+}
+
+/**
+ * Builds the configuration from parsed flags (by flag name) and an environment.
+ *
+ * @example
+ * const config = loadConfig({ port: '0' }, process.env);
+ */
+export function loadConfig(
+  flags: Record<string, string | boolean | undefined>,
+  env: NodeJS.ProcessEnv,
+): Config {
+  const raw: Record<string, unknown> = {};
+  for (const [name, source] of Object.entries(SETTINGS) as [SettingName, SettingSource][]) {
+    const fromFlag = source.flag === undefined ? undefined : flags[source.flag];
+    raw[name] = fromFlag ?? (source.env === undefined ? undefined : env[source.env]);
+  }
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0]) as SettingName;
+        const source: SettingSource | undefined = SETTINGS[name];
+        const label = [source?.flag && `--${source.flag}`, source?.env].filter(Boolean).join(' / ');
+        return `${label || name}: ${issue.message}`;
+      }),
+    );
+  }
+  return parsed.data;
+}
+
+/** Why actions run in shadow mode, or `undefined` when they run live. */
+export function shadowReason(config: Config): string | undefined {
+  if (config.shadow) return '--shadow was given';
+  if (!config.stripeSecretKey) return 'STRIPE_SECRET_KEY is not set';
+  return undefined;
+}
+
+/** Which planner decides, and why. */
+export function plannerChoice(config: Config): { planner: 'claude' | 'rules'; reason: string } {
+  if (config.planner === 'rules') return { planner: 'rules', reason: 'rules planner chosen' };
+  if (!config.anthropicApiKey) return { planner: 'rules', reason: 'ANTHROPIC_API_KEY is not set' };
+  return { planner: 'claude', reason: `model ${config.anthropicModel}` };
+}

@@ -1,0 +1,64 @@
+/**
+ * Amounts as Stripe sends them (integers in the currency's minor unit) and as people read them.
+ * Stripe's unit depends on the currency: zero-decimal currencies such as JPY are sent in whole
+ * yen, three-decimal ones such as KWD in fils. Never multiply or divide by 100 blindly.
+ */
+
+/** Currencies whose Stripe amount is already in whole units. */
+export const ZERO_DECIMAL_CURRENCIES: ReadonlySet<string> = new Set([
+  'bif',
+  'clp',
+  'djf',
+  'gnf',
+  'jpy',
+  'kmf',
+  'krw',
+  'mga',
+  'pyg',
+  'rwf',
+  'ugx',
+  'vnd',
+  'vuv',
+  'xaf',
+  'xof',
+  'xpf',
+]);
+
+/** Currencies whose Stripe amount is in thousandths. */
+export const THREE_DECIMAL_CURRENCIES: ReadonlySet<string> = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
+
+/** Number of decimal places in Stripe's amount for `currency`. */
+export function currencyDecimals(currency: string): number {
+  const c = currency.toLowerCase();
+  if (ZERO_DECIMAL_CURRENCIES.has(c)) return 0;
+  if (THREE_DECIMAL_CURRENCIES.has(c)) return 3;
+  return 2;
+}
+
+/** The amount in major units (yen, dollars, dinars) as a number. */
+export function toMajorUnits(amount: number, currency: string): number {
+  return amount / 10 ** currencyDecimals(currency);
+}
+
+/**
+ * Formats a Stripe amount for a customer or an operator.
+ *
+ * @example
+ * formatAmount(5000, 'jpy'); // '¥5,000'
+ * formatAmount(1999, 'usd'); // '$19.99'
+ */
+export function formatAmount(amount: number, currency: string, locale = 'en-US'): string {
+  const decimals = currencyDecimals(currency);
+  try {
+    return new Intl.NumberFormat(locale, {
+      style: 'currency',
+      currency: currency.toUpperCase(),
+      minimumFractionDigits: decimals,
+      maximumFractionDigits: decimals,
+    })
+      .format(toMajorUnits(amount, currency))
+      .replace(/\u00a0/g, ' ');
+  } catch {
+    return `${toMajorUnits(amount, currency).toFixed(decimals)} ${currency.toUpperCase()}`;
+  }
+}
