@@ -1,0 +1,102 @@
+/**
+ * The inbox: every input the daemon accepted, once per Stripe event id. A row is written and
+ * committed before the sender gets its 2xx; the worker reads pending rows in id order.
+ */
+import type { Db } from './db.ts';
+
+export type Transport = 'kite-http' | 'stripe' | 'socket' | 'file' | 'internal';
+export type InboxStatus = 'pending' | 'ignored' | 'rejected' | 'done' | 'skipped' | 'failed';
+
+export type NewInboxRow = {
+  /** The Stripe event id, or for a reject without one a stable digest of the input. */
+  dedupKey: string;
+  stripeEventId?: string | undefined;
+  type?: string | undefined;
+  status: Extract<InboxStatus, 'pending' | 'ignored' | 'rejected'>;
+  reason?: string | undefined;
+  transport: Transport;
+  kiteId?: string | undefined;
+  kiteSource?: string | undefined;
+  kiteSeq?: number | undefined;
+  apiVersion?: string | undefined;
+  livemode?: boolean | undefined;
+  stripeCreated?: number | undefined;
+  objectId?: string | undefined;
+  objectType?: string | undefined;
+  raw: Buffer | string;
+  /** The normalised Stripe event. */
+  event?: unknown;
+};
+
+export type InboxRow = {
+  id: number;
+  dedup_key: string;
+  stripe_event_id: string | null;
+  type: string | null;
+  status: InboxStatus;
+  reason: string | null;
+  transport: Transport;
+  kite_id: string | null;
+  kite_source: string | null;
+  kite_seq: number | null;
+  api_version: string | null;
+  livemode: number | null;
+  stripe_created: number | null;
+  object_id: string | null;
+  object_type: string | null;
+  case_id: string | null;
+  raw: Buffer;
+  event_json: string | null;
+  deliveries: number;
+  received_at: number;
+  processed_at: number | null;
+};
+
+export type StoreOutcome = { outcome: 'stored' | 'duplicate'; id: number; status: InboxStatus };
+
+/**
+ * Stores one input, or counts one more delivery of a row already there. Runs in its own
+ * immediate transaction; when it returns, the row is committed.
+ */
+export function storeInboxRow(db: Db, row: NewInboxRow, now: number): StoreOutcome {
+  return db
+    .transaction((): StoreOutcome => {
+      const inserted = db
+        .prepare(
+          `INSERT INTO inbox (dedup_key, stripe_event_id, type, status, reason, transport, kite_id, kite_source,
+                            kite_seq, api_version, livemode, stripe_created, object_id, object_type, raw,
+                            event_json, received_at)
+         VALUES (@dedupKey, @stripeEventId, @type, @status, @reason, @transport, @kiteId, @kiteSource,
+                 @kiteSeq, @apiVersion, @livemode, @stripeCreated, @objectId, @objectType, @raw,
+                 @eventJson, @now)
+         ON CONFLICT (dedup_key) DO NOTHING`,
+        )
+        .run({
+          dedupKey: row.dedupKey,
+          stripeEventId: row.stripeEventId ?? null,
+          type: row.type ?? null,
+          status: row.status,
+          reason: row.reason ?? null,
+          transport: row.transport,
+          kiteId: row.kiteId ?? null,
+          kiteSource: row.kiteSource ?? null,
+          kiteSeq: row.kiteSeq ?? null,
+          apiVersion: row.apiVersion ?? null,
+          livemode: row.livemode === undefined ? null : row.livemode ? 1 : 0,
+          stripeCreated: row.stripeCreated ?? null,
+          objectId: row.objectId ?? null,
+          objectType: row.objectType ?? null,
+          raw: typeof row.raw === 'string' ? Buffer.from(row.raw) : row.raw,
+          eventJson: row.event === undefined ? null : JSON.stringify(row.event),
+          now,
+        });
+      if (inserted.changes === 1) {
+        return { outcome: 'stored', id: Number(inserted.lastInsertRowid), status: row.status };
+      }
+      const existing = db
+        .prepare('UPDATE inbox SET deliveries = deliveries + 1 WHERE dedup_key = ? RETURNING id, status')
+        .get(row.dedupKey) as { id: number; status: InboxStatus };
+      return { outcome: 'duplicate', id: existing.id, status: existing.status };
+    })
+    .immediate();
+}
