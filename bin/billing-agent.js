@@ -4,4 +4,5 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+// Exit explicitly: a stopped daemon must not linger on an idle keep-alive socket.
+process.exit(await main(process.argv.slice(2)));
