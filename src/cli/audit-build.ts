@@ -1,0 +1,275 @@
+/**
+ * Turns the rows recorded about a case into the audit document (`audit-document.ts`): names
+ * in camelCase, times in UTC ISO, JSON columns parsed, e-mail addresses masked, and one
+ * time-ordered timeline of everything that happened.
+ */
+import { formatAmount } from '../money.ts';
+import type { AuditInboxRow, CaseRecord } from '../store/audit-read.ts';
+import type {
+  AuditCase,
+  AuditDecision,
+  AuditDocument,
+  AuditEvent,
+  AuditJob,
+  AuditNotice,
+  TimelineEntry,
+} from './audit-document.ts';
+import { describeAction } from './describe-action.ts';
+import { maskDeep, maskEmails, maskNullable } from './mask.ts';
+
+/** Epoch milliseconds as UTC ISO 8601. */
+export const iso = (ms: number): string => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : iso(ms));
+
+function parseJson(text: string | null | undefined): unknown {
+  if (text === null || text === undefined) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : value == null ? [] : [value]);
+
+/** One inbox row as an audit event. */
+export function toAuditEvent(row: AuditInboxRow): AuditEvent {
+  return {
+    inboxId: row.id,
+    stripeEventId: row.stripe_event_id,
+    type: row.type,
+    status: row.status,
+    reason: maskNullable(row.reason),
+    transport: row.transport,
+    kiteId: row.kite_id,
+    apiVersion: row.api_version,
+    livemode: row.livemode === null ? null : row.livemode === 1,
+    deliveries: row.deliveries,
+    stripeCreatedAt: row.stripe_created === null ? null : iso(row.stripe_created * 1000),
+    receivedAt: iso(row.received_at),
+    processedAt: isoOrNull(row.processed_at),
+  };
+}
+
+function recipientOf(row: Record<string, unknown>): string | null {
+  for (const column of ['recipient', 'to_address', 'to_email', 'email']) {
+    const value = row[column];
+    if (typeof value === 'string' && value) return maskEmails(value);
+  }
+  return null;
+}
+
+/** Builds the audit view of one case. */
+export function toAuditCase(record: CaseRecord): AuditCase {
+  const c = record.case;
+  const decisions: AuditDecision[] = record.decisions.map((d) => ({
+    id: d.id,
+    at: iso(d.created_at),
+    trigger: d.trigger,
+    inboxId: d.inbox_id,
+    planner: d.planner,
+    fallbackReason: d.fallback_reason,
+    model: d.gen_ai_response_model ?? d.gen_ai_request_model,
+    promptHash: d.prompt_hash,
+    policyHash: d.policy_hash,
+    latencyMs: d.latency_ms,
+    usage: {
+      inputTokens: d.gen_ai_usage_input_tokens,
+      outputTokens: d.gen_ai_usage_output_tokens,
+      cacheReadInputTokens: d.gen_ai_usage_cache_read_input_tokens,
+      cacheCreationInputTokens: d.gen_ai_usage_cache_creation_input_tokens,
+    },
+    proposals: asArray(maskDeep(parseJson(d.proposals_json))),
+    actions: asArray(maskDeep(parseJson(d.actions_json))),
+    rationale: maskNullable(d.rationale),
+  }));
+  const jobs: AuditJob[] = record.jobs.map((j) => ({
+    id: j.id,
+    decisionId: j.decision_id,
+    tool: j.tool,
+    args: maskDeep(parseJson(j.args_json)),
+    state: j.state,
+    dueAt: iso(j.due_at),
+    attempts: j.attempts,
+    lastError: maskNullable(j.last_error),
+    result: maskDeep(parseJson(j.result_json)),
+    createdAt: iso(j.created_at),
+    finishedAt: isoOrNull(j.finished_at),
+    results: record.jobResults
+      .filter((r) => r.job_id === j.id)
+      .map((r) => ({ at: iso(r.at), outcome: r.outcome, detail: maskDeep(parseJson(r.detail_json)) })),
+  }));
+  const notices: AuditNotice[] = record.notices.map((n) => ({
+    template: n.template,
+    status: n.status,
+    failureKey: n.failure_key,
+    jobId: n.job_id,
+    recipient: recipientOf(n),
+    subject: maskNullable(n.subject),
+    bodyText: maskNullable(n.body_text),
+    outboxPath: n.outbox_path,
+    createdAt: iso(n.created_at),
+    sentAt: isoOrNull(n.sent_at),
+  }));
+  const e = record.escalation;
+  const base = {
+    id: c.id,
+    kind: c.kind,
+    status: c.status,
+    closeReason: c.close_reason,
+    paymentIntentId: c.payment_intent_id,
+    invoiceId: c.invoice_id,
+    customerId: c.customer_id,
+    subscriptionId: c.subscription_id,
+    amount:
+      c.amount === null || !c.currency
+        ? null
+        : { minor: c.amount, currency: c.currency, display: formatAmount(c.amount, c.currency) },
+    livemode: c.livemode === 1,
+    failureCount: c.failure_count,
+    openedAt: iso(c.opened_at),
+    updatedAt: iso(c.updated_at),
+    closedAt: isoOrNull(c.closed_at),
+    aliases: record.aliases,
+    events: record.events.map(toAuditEvent),
+    failures: record.failures.map((f) => ({
+      attemptKey: f.attempt_key,
+      chargeId: f.charge_id,
+      code: f.code,
+      declineCode: f.decline_code,
+      adviceCode: f.advice_code,
+      networkAdviceCode: f.network_advice_code,
+      networkDeclineCode: f.network_decline_code,
+      outcomeType: f.outcome_type,
+      outcomeReason: f.outcome_reason,
+      cardBrand: f.card_brand,
+      source: f.source,
+      occurredAt: iso(f.occurred_at),
+    })),
+    decisions,
+    jobs,
+    notices,
+    escalation: e
+      ? {
+          kind: e.kind,
+          status: e.status,
+          channel: e.channel,
+          ts: e.ts,
+          error: maskNullable(e.error),
+          text: maskNullable(e.text),
+          createdAt: iso(e.created_at),
+          updatedAt: iso(e.updated_at),
+        }
+      : null,
+  };
+  return { ...base, timeline: buildTimeline(base) };
+}
+
+/** Every recorded fact of a case as one line, in time order (stable for equal times). */
+export function buildTimeline(c: Omit<AuditCase, 'timeline'>): TimelineEntry[] {
+  const out: TimelineEntry[] = [
+    { at: c.openedAt, kind: 'case', ref: 'case', summary: `case ${c.id} opened (${c.kind})` },
+  ];
+  for (const e of c.events) {
+    const dup = e.deliveries > 1 ? `, delivered ${e.deliveries} times` : '';
+    const why = e.reason ? `: ${e.reason}` : '';
+    out.push({
+      at: e.receivedAt,
+      kind: 'event',
+      ref: `event:${e.inboxId}`,
+      summary: `received ${e.type ?? 'unknown type'} ${e.stripeEventId ?? ''} via ${e.transport} (${e.status}${why}${dup})`,
+    });
+  }
+  for (const f of c.failures) {
+    const codes = [f.code, f.declineCode].filter(Boolean).join('/') || 'no decline code';
+    const charge = f.chargeId ? ` on ${f.chargeId}` : '';
+    out.push({
+      at: f.occurredAt,
+      kind: 'failure',
+      ref: `failure:${f.attemptKey}`,
+      summary: `payment failed${charge}: ${codes} (${f.source})`,
+    });
+  }
+  for (const d of c.decisions) {
+    const by = d.model ? `${d.planner} (${d.model})` : d.planner;
+    const acts = d.actions.map(describeAction).join('; ') || 'no action';
+    out.push({
+      at: d.at,
+      kind: 'decision',
+      ref: `decision:${d.id}`,
+      summary: `decision #${d.id} by ${by} on ${d.trigger}: ${acts}`,
+    });
+  }
+  for (const j of c.jobs) {
+    out.push({
+      at: j.createdAt,
+      kind: 'job',
+      ref: `job:${j.id}`,
+      summary: `job #${j.id} ${j.tool} scheduled for ${j.dueAt}`,
+    });
+    for (const [index, r] of j.results.entries()) {
+      out.push({
+        at: r.at,
+        kind: 'job',
+        ref: `job-result:${j.id}:${index}`,
+        summary: `job #${j.id} ${j.tool}: ${r.outcome}`,
+      });
+    }
+    if (j.results.length === 0 && j.finishedAt && j.state !== 'pending') {
+      out.push({
+        at: j.finishedAt,
+        kind: 'job',
+        ref: `job:${j.id}`,
+        summary: `job #${j.id} ${j.tool}: ${j.state}`,
+      });
+    }
+  }
+  for (const [index, n] of c.notices.entries()) {
+    const to = n.recipient ? ` to ${n.recipient}` : '';
+    out.push({
+      at: n.sentAt ?? n.createdAt,
+      kind: 'notice',
+      ref: `notice:${index}`,
+      summary: `notice ${n.template}${to}: ${n.status}`,
+    });
+  }
+  if (c.escalation) {
+    const e = c.escalation;
+    const where = (e.channel ? ` in ${e.channel}` : '') + (e.ts ? ` (message ts ${e.ts})` : '');
+    const err = e.error ? ` (error: ${e.error})` : '';
+    out.push({
+      at: e.updatedAt,
+      kind: 'escalation',
+      ref: 'escalation',
+      summary: `escalation (${e.kind}) ${e.status}${where}${err}`,
+    });
+  }
+  if (c.closedAt) {
+    out.push({
+      at: c.closedAt,
+      kind: 'case',
+      ref: 'case',
+      summary: `case closed${c.closeReason ? `: ${c.closeReason}` : ''}`,
+    });
+  }
+  return out
+    .map((entry, index) => ({ entry, index }))
+    .sort((a, b) => a.entry.at.localeCompare(b.entry.at) || a.index - b.index)
+    .map((x) => x.entry);
+}
+
+/** The whole `audit --json` document for a query. */
+export function buildAuditDocument(
+  query: string,
+  records: CaseRecord[],
+  unlinked: AuditInboxRow[],
+  now: number,
+): AuditDocument {
+  return {
+    version: 1,
+    query,
+    generatedAt: iso(now),
+    cases: records.map(toAuditCase),
+    unlinkedEvents: unlinked.map(toAuditEvent),
+  };
+}
