@@ -100,3 +100,50 @@ export function storeInboxRow(db: Db, row: NewInboxRow, now: number): StoreOutco
     })
     .immediate();
 }
+
+/** What `/healthz` reports about the inbox. */
+export type InboxBacklog = { backlog: number; oldestPendingReceivedAt: number | undefined };
+
+/** Pending rows waiting for the worker, and when the oldest of them arrived. */
+export function inboxBacklog(db: Db): InboxBacklog {
+  const row = db
+    .prepare("SELECT COUNT(*) AS backlog, MIN(received_at) AS oldest FROM inbox WHERE status = 'pending'")
+    .get() as { backlog: number; oldest: number | null };
+  return { backlog: row.backlog, oldestPendingReceivedAt: row.oldest ?? undefined };
+}
+
+/** Row counts by status. */
+export function countInboxByStatus(db: Db): Partial<Record<InboxStatus, number>> {
+  const rows = db.prepare('SELECT status, COUNT(*) AS n FROM inbox GROUP BY status').all() as {
+    status: InboxStatus;
+    n: number;
+  }[];
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}
+
+/** One row by id. */
+export function getInboxRow(db: Db, id: number): InboxRow | undefined {
+  return db.prepare('SELECT * FROM inbox WHERE id = ?').get(id) as InboxRow | undefined;
+}
+
+/** One row by its dedup key (a Stripe event id, `ce:<source>:<id>` or `sha256:<hex>`). */
+export function getInboxRowByKey(db: Db, dedupKey: string): InboxRow | undefined {
+  return db.prepare('SELECT * FROM inbox WHERE dedup_key = ?').get(dedupKey) as InboxRow | undefined;
+}
+
+/** Rows in id order, optionally of one status, at most `limit` (default 100) after id `afterId`. */
+export function listInbox(
+  db: Db,
+  options: { status?: InboxStatus; limit?: number; afterId?: number } = {},
+): InboxRow[] {
+  return db
+    .prepare(
+      `SELECT * FROM inbox WHERE (@status IS NULL OR status = @status) AND id > @afterId
+       ORDER BY id LIMIT @limit`,
+    )
+    .all({
+      status: options.status ?? null,
+      afterId: options.afterId ?? 0,
+      limit: options.limit ?? 100,
+    }) as InboxRow[];
+}

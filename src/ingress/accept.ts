@@ -1,0 +1,74 @@
+/**
+ * The step every route and reader shares: classify one input, store it in the inbox (committed
+ * before this returns), count it and log it. A storage failure becomes a {@link StorageError},
+ * which HTTP routes answer with 503 and readers retry.
+ */
+import { BillingAgentError } from '../errors.ts';
+import { storeInboxRow } from '../store/inbox.ts';
+import { classifyInput, type IngressInput } from './classify.ts';
+import type { IngressDeps, RouteLabel } from './deps.ts';
+
+/** The answer for an input that was stored (or found already stored). */
+export type Accepted = {
+  status: 'stored' | 'duplicate' | 'ignored' | 'rejected';
+  id: number;
+  reason?: string | undefined;
+  dedupKey: string;
+};
+
+/** Either the input is in the inbox, or it is not an event at all and nothing changed. */
+export type AcceptOutcome = { kind: 'accepted'; accepted: Accepted } | { kind: 'refused'; reason: string };
+
+/** The inbox could not be written (SQLITE_BUSY, disk full, read-only…); trying again may help. */
+export class StorageError extends BillingAgentError {
+  readonly code: string | undefined;
+  constructor(cause: unknown) {
+    super('inbox write failed', { cause });
+    this.code = (cause as { code?: string } | undefined)?.code;
+  }
+}
+
+/**
+ * Classifies and stores one input. Refusals are returned, not counted: the caller answers them
+ * (it knows the status code) and counts them.
+ *
+ * @example
+ * const outcome = acceptInput(deps, 'file', { transport: 'file', raw, payload });
+ */
+export function acceptInput(deps: IngressDeps, route: RouteLabel, input: IngressInput): AcceptOutcome {
+  const now = deps.clock.now();
+  const classified = classifyInput(input, Math.floor(now / 1000));
+  if (classified.kind === 'refuse') return { kind: 'refused', reason: classified.reason };
+  const { row } = classified;
+  const fields = {
+    route,
+    dedupKey: row.dedupKey,
+    type: row.type,
+    objectId: row.objectId,
+    kiteId: row.kiteId,
+    kiteSeq: row.kiteSeq,
+  };
+  if (classified.warning) deps.log.warn(fields, classified.warning);
+
+  let stored: ReturnType<typeof storeInboxRow>;
+  try {
+    stored = storeInboxRow(deps.db, row, now);
+  } catch (error) {
+    deps.metrics.eventsReceived.inc({ route, outcome: 'unavailable' });
+    deps.log.error({ ...fields, err: error }, 'inbox write failed');
+    throw new StorageError(error);
+  }
+
+  const status =
+    stored.outcome === 'duplicate' ? 'duplicate' : row.status === 'pending' ? 'stored' : row.status;
+  deps.metrics.eventsReceived.inc({ route, outcome: status });
+  const logFields = { ...fields, inboxId: stored.id, reason: row.reason };
+  if (status === 'stored') deps.log.info(logFields, 'event stored');
+  else if (status === 'duplicate') deps.log.info(logFields, 'duplicate, skipped');
+  else if (status === 'ignored') deps.log.info(logFields, 'event ignored');
+  else deps.log.warn(logFields, 'event rejected and stored');
+  return {
+    kind: 'accepted',
+    accepted: { status, id: stored.id, reason: row.reason, dedupKey: row.dedupKey },
+  };
+}
