@@ -78,3 +78,124 @@ export function cancelPendingJobs(
 export function listJobs(db: Db, caseId: string): JobRow[] {
   return db.prepare('SELECT * FROM jobs WHERE case_id = ? ORDER BY id').all(caseId) as JobRow[];
 }
+
+/** A claimed job, as the runner sees it (its attempt counter already includes this run). */
+export type ClaimedJob = JobRow & { state: 'running'; lease_owner: string; lease_until: number };
+
+/**
+ * Ids of jobs that may run now: pending and due, or running under a lease that has expired
+ * (its worker died). Oldest due first.
+ */
+export function listRunnableJobIds(db: Db, now: number, limit: number): number[] {
+  const rows = db
+    .prepare(
+      `SELECT id FROM jobs
+       WHERE (state = 'pending' AND due_at <= @now) OR (state = 'running' AND lease_until < @now)
+       ORDER BY due_at, id LIMIT @limit`,
+    )
+    .all({ now, limit }) as { id: number }[];
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Claims one job for `owner` until `leaseUntil`; the guard in the WHERE clause makes two
+ * claimers race safely (only one UPDATE matches). Returns the claimed row, or `undefined`.
+ */
+export function claimJob(
+  db: Db,
+  id: number,
+  owner: string,
+  now: number,
+  leaseUntil: number,
+): ClaimedJob | undefined {
+  return db
+    .prepare(
+      `UPDATE jobs SET state = 'running', lease_owner = @owner, lease_until = @leaseUntil,
+                       attempts = attempts + 1, updated_at = @now
+       WHERE id = @id AND ((state = 'pending' AND due_at <= @now) OR (state = 'running' AND lease_until < @now))
+       RETURNING *`,
+    )
+    .get({ id, owner, now, leaseUntil }) as ClaimedJob | undefined;
+}
+
+/** Finishes a job this owner holds (done, skipped or failed); false when the lease was lost. */
+export function finishJob(
+  db: Db,
+  id: number,
+  owner: string,
+  state: Extract<JobState, 'done' | 'skipped' | 'failed'>,
+  result: unknown,
+  error: string | undefined,
+  now: number,
+): boolean {
+  return (
+    db
+      .prepare(
+        `UPDATE jobs SET state = ?, result_json = ?, last_error = ?, lease_owner = NULL, lease_until = NULL,
+                         updated_at = ?, finished_at = ?
+         WHERE id = ? AND state = 'running' AND lease_owner = ?`,
+      )
+      .run(state, result === undefined ? null : JSON.stringify(result), error ?? null, now, now, id, owner)
+      .changes === 1
+  );
+}
+
+/** Puts a job this owner holds back to pending, due at `dueAt` (a transient failure). */
+export function rescheduleJob(
+  db: Db,
+  id: number,
+  owner: string,
+  dueAt: number,
+  error: string,
+  now: number,
+): boolean {
+  return (
+    db
+      .prepare(
+        `UPDATE jobs SET state = 'pending', due_at = ?, last_error = ?, lease_owner = NULL, lease_until = NULL,
+                         updated_at = ?
+         WHERE id = ? AND state = 'running' AND lease_owner = ?`,
+      )
+      .run(Math.round(dueAt), error, now, id, owner).changes === 1
+  );
+}
+
+/**
+ * Gives back every lease `owner` still holds (shutdown): the jobs become pending again, due
+ * now, with the attempt they used refunded, since they did not finish.
+ */
+export function releaseLeases(db: Db, owner: string, now: number): number {
+  return db
+    .prepare(
+      `UPDATE jobs SET state = 'pending', lease_owner = NULL, lease_until = NULL,
+                       attempts = MAX(attempts - 1, 0), updated_at = ?
+       WHERE state = 'running' AND lease_owner = ?`,
+    )
+    .run(now, owner).changes;
+}
+
+/** One job by id. */
+export function getJob(db: Db, id: number): JobRow | undefined {
+  return db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+}
+
+/** The job with this idempotency key. */
+export function getJobByKey(db: Db, key: string): JobRow | undefined {
+  return db.prepare('SELECT * FROM jobs WHERE idempotency_key = ?').get(key) as JobRow | undefined;
+}
+
+/** Jobs of a case for one tool, oldest first. */
+export function listCaseJobs(db: Db, caseId: string, tool: JobTool): JobRow[] {
+  return db
+    .prepare('SELECT * FROM jobs WHERE case_id = ? AND tool = ? ORDER BY id')
+    .all(caseId, tool) as JobRow[];
+}
+
+/** How many jobs are in each state (health, metrics). */
+export function countJobsByState(db: Db): Record<string, number> {
+  const rows = db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as {
+    state: string;
+    n: number;
+  }[];
+  return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+}
