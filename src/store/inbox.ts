@@ -147,3 +147,8 @@ export function listInbox(
       limit: options.limit ?? 100,
     }) as InboxRow[];
 }
+
+/** Pending rows waiting for the worker. */
+export function countPendingInbox(db: Db): number {
+  return inboxBacklog(db).backlog;
+}

@@ -86,10 +86,10 @@ export function signHeader(payload: string, secret = TEST_SECRET, timestampSecon
   });
 }
 
-/** Posts a signed delivery to `/stripe/webhook`. */
-export function postStripe(url: string, payload: string, header: string | undefined = signHeader(payload)) {
+/** Posts a signed delivery to `/stripe/webhook` (`header: null` sends none). */
+export function postStripe(url: string, payload: string, header: string | null = signHeader(payload)) {
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
-  if (header !== undefined) headers['stripe-signature'] = header;
+  if (header !== null) headers['stripe-signature'] = header;
   return fetch(`${url}/stripe/webhook`, { method: 'POST', headers, body: payload });
 }
 
