@@ -12,12 +12,11 @@ const obj = (v: unknown): Loose => (v && typeof v === 'object' && !Array.isArray
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
-/** What `replay` compares of one action. */
+/** What `replay` compares of one action: the tool, the notice template, the retry delay. */
 export type ActionKey = {
   tool: string;
   template?: string;
   delaySeconds?: number;
-  urgency?: string;
 };
 
 /** The tool call inside a recorded action or proposal, whatever wrapper it came in. */
@@ -45,8 +44,6 @@ export function actionKey(value: unknown): ActionKey {
   if (template) key.template = template;
   const delay = delayOf(input, extra);
   if (delay !== undefined && tool === 'retry_payment') key.delaySeconds = delay;
-  const urgency = str(input['urgency']) ?? str(extra['urgency']);
-  if (urgency && tool === 'escalate_to_human') key.urgency = urgency;
   return key;
 }
 
@@ -60,7 +57,6 @@ export function describeKey(key: ActionKey): string {
   const parts = [key.tool];
   if (key.template) parts.push(key.template);
   if (key.delaySeconds !== undefined) parts.push(`in ${formatDuration(key.delaySeconds * 1000)}`);
-  if (key.urgency && key.urgency !== 'normal') parts.push(`(${key.urgency})`);
   return parts.join(' ');
 }
 
@@ -73,6 +69,9 @@ export function describeProposal(value: unknown): string {
   const reason = str(o['reason']) ?? str(verdictBox['reason']);
   let text = describeAction(value);
   if (verdict) text += ` → ${verdict}`;
+  if (o['amended'] && typeof o['amended'] === 'object') {
+    text += ` (to ${describeAction({ tool: callOf(value).tool, input: o['amended'] })})`;
+  }
   if (rule) text += ` [${rule}]`;
   if (reason) text += `: ${reason}`;
   return text;

@@ -175,3 +175,41 @@ export function readCaseRecord(db: Db, caseId: string): CaseRecord | undefined {
       | undefined,
   };
 }
+
+/** A recorded decision as `replay` reads it. */
+export type RecordedDecision = {
+  id: number;
+  case_id: string;
+  created_at: number;
+  trigger: string;
+  planner: string;
+  gen_ai_request_model: string | null;
+  prompt_hash: string | null;
+  policy_hash: string | null;
+  context_json: string;
+  actions_json: string;
+};
+
+/** Recorded decisions, oldest first: of the given cases, made at or after `sinceMs`, or all. */
+export function listRecordedDecisions(
+  db: Db,
+  filter: { caseIds?: string[] | undefined; sinceMs?: number | undefined },
+): RecordedDecision[] {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (filter.caseIds) {
+    where.push(`case_id IN (${filter.caseIds.map(() => '?').join(',') || 'NULL'})`);
+    params.push(...filter.caseIds);
+  }
+  if (filter.sinceMs !== undefined) {
+    where.push('created_at >= ?');
+    params.push(filter.sinceMs);
+  }
+  return db
+    .prepare(
+      `SELECT id, case_id, created_at, trigger, planner, gen_ai_request_model, prompt_hash, policy_hash,
+              context_json, actions_json
+       FROM decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`,
+    )
+    .all(...params) as RecordedDecision[];
+}

@@ -1,0 +1,63 @@
+/**
+ * The outputs of `replay`: the text a person reads (per decision then and now, then the
+ * summary and a table by action) and the stable `--json` document (`version: 1`).
+ */
+import type { ActionKey } from './describe-action.ts';
+import { describeKey } from './describe-action.ts';
+import type { ReplayItem, ReplaySummary } from './replay-core.ts';
+import { renderTable } from './table.ts';
+
+/** Who re-decided: planner, model, prompt and policy hashes. */
+export type ReplaySetup = {
+  planner: string;
+  model: string | null;
+  promptHash: string | null;
+  policyHash: string | null;
+};
+
+export type ReplayDocument = {
+  version: 1;
+  setup: ReplaySetup;
+  decisions: ReplayItem[];
+  summary: ReplaySummary;
+};
+
+const phrase = (keys: ActionKey[]) => keys.map(describeKey).join(' + ') || 'no action';
+
+/** The text form. */
+export function renderReplay(setup: ReplaySetup, items: ReplayItem[], summary: ReplaySummary): string {
+  const who = [
+    `the ${setup.planner} planner`,
+    setup.model && `model ${setup.model}`,
+    setup.promptHash && `prompt ${setup.promptHash.slice(0, 12)}`,
+    setup.policyHash && `policy ${setup.policyHash.slice(0, 12)}`,
+  ].filter(Boolean);
+  const out = [
+    `Re-deciding ${items.length} recorded decision${items.length === 1 ? '' : 's'} with ${who.join(', ')}:`,
+    '',
+  ];
+  for (const item of items) {
+    out.push(`  #${item.decisionId}  ${item.caseId}  ${item.at}  ${item.trigger}`);
+    out.push(`      then (${item.recorded.planner}): ${phrase(item.recorded.actions)}`);
+    if (item.replayed.error) {
+      out.push(`      now: could not decide: ${item.replayed.error}`);
+    } else {
+      const by = item.replayed.fallbackReason
+        ? `${item.replayed.planner}, fallback: ${item.replayed.fallbackReason}`
+        : item.replayed.planner;
+      out.push(
+        `      now  (${by}): ${item.same ? 'same' : `${phrase(item.replayed.actions)}   <- different`}`,
+      );
+    }
+  }
+  out.push(
+    '',
+    `Summary: ${summary.total} decisions, ${summary.same} same, ${summary.different} different, ${summary.errors} could not be re-decided`,
+  );
+  if (summary.byAction.length) {
+    out.push('');
+    const rows = summary.byAction.map((a) => [a.action, String(a.recorded), String(a.replayed)]);
+    out.push(renderTable(['action', 'then', 'now'], rows).trimEnd());
+  }
+  return `${out.join('\n')}\n`;
+}
