@@ -88,7 +88,9 @@ export async function startFakeStripe(options: { port?: number; host?: string } 
     };
     state.requests.push(record);
     res.setHeader('Request-Id', make.fakeId('req'));
-    if (!/^Bearer (sk|rk)_(test|live)_/.test(record.authorization ?? '')) {
+    // A key containing `revoked` is refused, like a rolled key.
+    const auth = record.authorization ?? '';
+    if (!/^Bearer (sk|rk)_(test|live)_/.test(auth) || auth.includes('revoked')) {
       return send(res, 401, make.errorBody('invalid_request_error', { message: 'Invalid API Key provided' }));
     }
     const fault = takeMatching(state.faults, req.path);
