@@ -42,7 +42,9 @@ export function makeRetryExecutor(deps: ExecutorDeps): Executor {
     const invoiceId =
       args.invoiceId ?? (view?.kind === 'invoice' ? (view.invoiceId ?? job.case_id) : undefined);
     const paymentIntentId =
-      args.paymentIntentId ?? view?.paymentIntentId ?? (invoiceId ? undefined : job.case_id);
+      args.paymentIntentId ??
+      view?.paymentIntentId ??
+      (view?.kind === 'payment_intent' ? job.case_id : undefined);
     // The agent's explicit choice, else the customer's new card, else (read live below) the one that failed.
     const chosenMethod = args.paymentMethodId ?? view?.facts.updatedPaymentMethodId;
     const paymentMethod = chosenMethod ?? view?.facts.failedPaymentMethodId;
@@ -51,7 +53,8 @@ export function makeRetryExecutor(deps: ExecutorDeps): Executor {
       const target = invoiceId ? { invoice: invoiceId } : { payment_intent: paymentIntentId };
       return shadowResult({ ...target, payment_method: paymentMethod, idempotencyKey: job.idempotency_key });
     }
-    if (invoiceId && !args.paymentIntentId) return retryInvoice(deps, deps.stripe, job, args, invoiceId);
+    // A payment that belongs to an invoice is retried by paying the invoice (Stripe Billing's state applies).
+    if (invoiceId) return retryInvoice(deps, deps.stripe, job, args, invoiceId);
     if (!paymentIntentId) throw permanent('no_target', 'no PaymentIntent or invoice to retry');
     return retryPaymentIntent(
       deps,
@@ -135,14 +138,14 @@ async function retryInvoice(
     return { outcome: 'done', result: { invoice: id, status: paid.status } };
   } catch (err) {
     if (!isCardError(err)) throw stripeJobError(err, 'pay invoice');
+    // The declined PaymentIntent carries the charge and codes; `invoice` links it to this case.
     const declined = err.payment_intent
-      ? await declinedIntent(stripe, err.payment_intent.id, err)
-      : undefined;
-    recordDecline(
-      deps,
-      job,
-      declined ?? ((await stripe.invoices.retrieve(id)) as unknown as Record<string, unknown>),
-    );
+      ? withInvoice(await declinedIntent(stripe, err.payment_intent.id, err), id)
+      : ((await stripe.invoices.retrieve(id).catch(() => ({ id, object: 'invoice' }))) as unknown as Record<
+          string,
+          unknown
+        >);
+    recordDecline(deps, job, declined);
     return { outcome: 'declined', result: declineResult(err, id, method) };
   }
 }
@@ -221,6 +224,10 @@ function declineResult(err: unknown, target: string, paymentMethod: string | und
     charge: e.charge,
     requestId: e.requestId,
   };
+}
+
+function withInvoice(pi: Record<string, unknown>, invoiceId: string): Record<string, unknown> {
+  return { ...pi, invoice: pi.invoice ?? invoiceId };
 }
 
 function shadowResult(wouldHave: Record<string, unknown>): ExecResult {

@@ -154,6 +154,33 @@ describe('retry_payment', () => {
     expect(fake.invoices.get('in_p')?.status).toBe('paid');
   });
 
+  it('records a declined invoice payment as an invoice failure with its new attempt count', async () => {
+    const s = setup();
+    fake.addInvoice({ id: 'in_d', attempt_count: 1 }, { kind: 'decline', declineCode: 'insufficient_funds' });
+    insertCase(s.db, { id: 'in_d', kind: 'invoice', facts: { failedPaymentMethodId: 'pm_failed' } });
+    const id = s.retry('in_d', 1, {
+      invoiceId: 'in_d',
+      paymentIntentId: 'pi_of_in_d',
+      paymentMethodId: 'pm_failed',
+    });
+    await s.run();
+    expect(fake.calls('POST', /confirm$/)).toHaveLength(0);
+    expect(fake.calls('POST', /pay$/)).toMatchObject([
+      { body: { payment_method: 'pm_failed', off_session: 'true' } },
+    ]);
+    expect(JSON.parse(getJob(s.db, id)!.result_json!)).toMatchObject({
+      outcome: 'declined',
+      declineCode: 'insufficient_funds',
+    });
+    const row = s.inbox()[0]!;
+    expect(row).toMatchObject({ type: 'invoice.payment_failed', dedup_key: 'internal:retry:in_d:1' });
+    expect(JSON.parse(row.event_json).data.object).toMatchObject({
+      id: 'in_d',
+      object: 'invoice',
+      attempt_count: 2,
+    });
+  });
+
   it('turns a decline into one internal inbox row carrying the new charge', async () => {
     const s = setup();
     fake.addPaymentIntent(declinedPi('pi_d'), { kind: 'decline' });
