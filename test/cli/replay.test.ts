@@ -1,0 +1,53 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.ts';
+import { seedDatabase } from './seed.ts';
+
+let db: string;
+
+beforeAll(() => {
+  db = seedDatabase();
+});
+
+describe('billing-agent replay', () => {
+  it('exits 2 on bad arguments, with a clear message', async () => {
+    const cases: [string[], RegExp][] = [
+      [['replay', '--case', 'pi_x', '--since', '2d'], /--case or --since, not both/],
+      [['replay', '--planner', 'gpt'], /--planner must be rules or claude/],
+      [['replay', '--since', 'yesterday'], /--since yesterday/],
+      [['replay', '--unknown'], /Unknown option/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).toContain('usage: billing-agent replay');
+    }
+  });
+
+  it('exits 1 for a case id that matches nothing', async () => {
+    const r = await runCli(['replay', '--case', 'pi_nothing_here', '--db', db]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no case found for pi_nothing_here');
+  });
+
+  it('exits 1 when the database file does not exist', async () => {
+    const r = await runCli(['replay', '--db', join(tmpdir(), 'ba-no-such-dir', 'x.db')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no database at');
+  });
+
+  it('reports a recorded context it cannot re-decide instead of crashing', async () => {
+    const r = await runCli(['replay', '--case', 'in_test_closed', '--db', db, '--fail-on-diff']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('could not decide');
+    expect(r.stdout).toContain('1 could not be re-decided');
+  });
+
+  it('selects nothing after a later --since and says so', async () => {
+    const r = await runCli(['replay', '--since', '2099-01-01T00:00:00Z', '--db', db, '--fail-on-diff']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Summary: 0 decisions');
+  });
+});
