@@ -1,8 +1,9 @@
 /**
  * A local stand-in for the Slack Web API on 127.0.0.1, for tests and `billing-agent demo`.
  * Form-encoded like Slack (with `blocks` as a JSON string), it records every posted message with
- * its `thread_ts`, answers `auth.test` and `conversations.info`, and can be scripted to fail the
- * way Slack does: `ok:false` errors with HTTP 200, and 429 with or without `Retry-After`.
+ * its `thread_ts` and metadata, answers `auth.test`, `conversations.info` and
+ * `conversations.history`, and can be scripted to fail the way Slack does: `ok:false` errors
+ * with HTTP 200, and 429 with or without `Retry-After`.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +15,7 @@ export type SlackMessage = {
   blocks: unknown[] | undefined;
   thread_ts: string | undefined;
   ts: string;
+  metadata: unknown;
 };
 
 export type SlackRequest = {
@@ -95,6 +97,20 @@ export async function startFakeSlack(options: { port?: number; host?: string } =
             is_private: false,
           },
         });
+      case 'conversations.history': {
+        const oldest = Number(body.oldest ?? 0);
+        const withMeta = String(body.include_all_metadata) === 'true';
+        const found = messages
+          .filter((m) => m.channel === body.channel && !m.thread_ts && Number(m.ts) >= oldest)
+          .reverse()
+          .map((m) => ({
+            type: 'message',
+            text: m.text,
+            ts: m.ts,
+            ...(withMeta && m.metadata ? { metadata: m.metadata } : {}),
+          }));
+        return void res.json({ ok: true, messages: found, has_more: false });
+      }
       case 'chat.postMessage': {
         tsCounter += 1;
         const ts = `${1_700_000_000 + tsCounter}.${String(tsCounter).padStart(6, '0')}`;
@@ -109,6 +125,7 @@ export async function startFakeSlack(options: { port?: number; host?: string } =
           blocks,
           thread_ts: body.thread_ts as string | undefined,
           ts,
+          metadata: typeof body.metadata === 'string' ? JSON.parse(body.metadata) : body.metadata,
         });
         return void res.json({ ok: true, channel, ts, message: { text: body.text, ts } });
       }

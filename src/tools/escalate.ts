@@ -17,6 +17,8 @@ import { EscalateJobArgsSchema, jobKeys, SlackReplyJobArgsSchema } from './schem
 import { classifySlackError } from './slack-client.ts';
 
 const WAIT_FOR_PARENT_MS = 30_000;
+/** Slack message metadata that marks an escalation's message with its case. */
+const METADATA_EVENT = 'billing_agent_escalation';
 const REPLY_LABELS = { recovered: 'Recovered', closed: 'Closed', failed_again: 'Failed again', note: 'Note' };
 
 /** Executor for `escalate_to_human` jobs. */
@@ -62,7 +64,14 @@ export function makeEscalateExecutor(deps: ExecutorDeps): Executor {
       );
       return { outcome: 'done', result: { stored: true, reason: `${missing} not set` } };
     }
-    const posted = await post(deps, job, { channel, text: message.text, blocks: message.blocks });
+    // A previous attempt may have posted and died before storing the ts: look for it first.
+    const earlier = existing ? await findPosted(deps, channel, job.case_id) : undefined;
+    if (earlier) {
+      setEscalationStatus(deps.db, job.case_id, { status: 'posted', channel, ts: earlier }, deps.clock.now());
+      return { outcome: 'done', result: { channel, ts: earlier, adopted: true } };
+    }
+    const metadata = { event_type: METADATA_EVENT, event_payload: { case_id: job.case_id } };
+    const posted = await post(deps, job, { channel, text: message.text, blocks: message.blocks, metadata });
     setEscalationStatus(
       deps.db,
       job.case_id,
@@ -106,7 +115,40 @@ export function makeSlackReplyExecutor(deps: ExecutorDeps): Executor {
   };
 }
 
-type PostArgs = { channel: string; text: string; blocks?: Record<string, unknown>[]; thread_ts?: string };
+type PostArgs = {
+  channel: string;
+  text: string;
+  blocks?: Record<string, unknown>[];
+  thread_ts?: string;
+  metadata?: { event_type: string; event_payload: Record<string, string> };
+};
+
+/**
+ * The ts of a message already posted for this case (found by its metadata among the channel's
+ * latest 200 messages; message times are Slack's, so no clock of ours bounds the search), or
+ * `undefined`. Best effort: any error means "not found".
+ */
+async function findPosted(deps: ExecutorDeps, channel: string, caseId: string) {
+  try {
+    const history = await deps.slack!.conversations.history({
+      channel,
+      limit: 200,
+      include_all_metadata: true,
+    });
+    const found = history.messages?.find(
+      (m) =>
+        m.metadata?.event_type === METADATA_EVENT &&
+        (m.metadata.event_payload as Record<string, unknown> | undefined)?.case_id === caseId,
+    );
+    return found?.ts;
+  } catch (err) {
+    deps.log.warn(
+      { caseId, error: classifySlackError(err).error },
+      'slack history not readable; posting again',
+    );
+    return undefined;
+  }
+}
 
 async function post(
   deps: ExecutorDeps,

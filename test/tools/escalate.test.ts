@@ -245,3 +245,35 @@ describe('escalate_to_human', () => {
     expect(listJobs(s.db, 'pi_sh').map((j) => j.state)).toEqual(['done', 'done']);
   });
 });
+
+describe('escalate_to_human after a crash mid-post', () => {
+  it('adopts the message a dead attempt posted instead of posting a second one', async () => {
+    const s = setup();
+    insertCase(s.db, { id: 'pi_dead' });
+    const id = s.escalate('pi_dead');
+    await s.run();
+    const first = slack.messages[0]!;
+    // The process died after Slack answered and before the ts was stored.
+    s.db.prepare(`UPDATE escalations SET status = 'pending', ts = NULL WHERE case_id = 'pi_dead'`).run();
+    s.db.prepare(`UPDATE jobs SET state = 'pending' WHERE id = ?`).run(id);
+    await s.run();
+    expect(slack.messages).toHaveLength(1);
+    expect(getEscalation(s.db, 'pi_dead')).toMatchObject({ status: 'posted', ts: first.ts });
+    expect(JSON.parse(getJob(s.db, id)!.result_json!)).toMatchObject({ adopted: true });
+  });
+
+  it('posts again when the earlier attempt never reached Slack', async () => {
+    const s = setup();
+    insertCase(s.db, { id: 'pi_retry' });
+    slack.fail({ method: 'chat.postMessage', error: 'internal_error' });
+    const id = s.escalate('pi_retry');
+    await s.run();
+    s.clock.set(getJob(s.db, id)!.due_at);
+    await s.run();
+    expect(slack.messages).toHaveLength(1);
+    expect(slack.messages[0]!.metadata).toEqual({
+      event_type: 'billing_agent_escalation',
+      event_payload: { case_id: 'pi_retry' },
+    });
+  });
+});
