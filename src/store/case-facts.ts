@@ -20,6 +20,8 @@ export type CaseFacts = {
   /** Whether Stripe Billing has its own retry booked (`next_payment_attempt`, epoch seconds). */
   nextPaymentAttempt?: number | null;
   attemptCount?: number;
+  /** When the customer last changed the card (UTC ms), from a card-update event. */
+  cardUpdatedAt?: number;
   description?: string;
 };
 

@@ -261,3 +261,14 @@ describe('applyGuardrails', () => {
     ]);
   });
 });
+
+describe('a running retry', () => {
+  it('does not block the next retry when it is the attempt that just failed', () => {
+    const ctx = makeContext();
+    const running = {
+      ...ctx,
+      history: { ...ctx.history, retries: [{ attempt: 1, dueAt: T0 - 1000, state: 'running' }] },
+    };
+    expect(onePending(retry(60), running)).toBeUndefined();
+  });
+});

@@ -94,10 +94,14 @@ export const caseAge: RetryRule = (_call, ctx) =>
     : undefined;
 
 /** One scheduled retry at a time. */
-export const onePending: RetryRule = (_call, ctx) =>
-  ctx.history.retries.some((r) => r.state === 'pending' || r.state === 'running')
-    ? reject('retry_pending', 'a retry is already scheduled for this case')
-    : undefined;
+export const onePending: RetryRule = (_call, ctx) => {
+  const failedAt = ctx.failure?.occurredAt ?? ctx.now;
+  // A running retry due before this failure is the very attempt that just failed.
+  const blocking = ctx.history.retries.some(
+    (r) => r.state === 'pending' || (r.state === 'running' && r.dueAt > failedAt),
+  );
+  return blocking ? reject('retry_pending', 'a retry is already scheduled for this case') : undefined;
+};
 
 /** Clamps the delay into [live 60 s | test 1 s, 30 d] and past any earliest retry time. */
 export const delayBounds: RetryRule = (call, ctx) => {
