@@ -4,9 +4,10 @@
  * which HTTP routes answer with 503 and readers retry.
  */
 import { BillingAgentError } from '../errors.ts';
-import { storeInboxRow } from '../store/inbox.ts';
+import { type NewInboxRow, type StoreOutcome, storeInboxRow } from '../store/inbox.ts';
 import { classifyInput, type IngressInput } from './classify.ts';
 import type { IngressDeps, RouteLabel } from './deps.ts';
+import type { InboxWriter } from './inbox-writer.ts';
 
 /** The answer for an input that was stored (or found already stored). */
 export type Accepted = {
@@ -29,16 +30,52 @@ export class StorageError extends BillingAgentError {
 }
 
 /**
- * Classifies and stores one input. Refusals are returned, not counted: the caller answers them
- * (it knows the status code) and counts them.
+ * Classifies and stores one input in its own transaction. Refusals are returned, not counted:
+ * the caller answers them (it knows the status code) and counts them.
  *
  * @example
  * const outcome = acceptInput(deps, 'file', { transport: 'file', raw, payload });
  */
 export function acceptInput(deps: IngressDeps, route: RouteLabel, input: IngressInput): AcceptOutcome {
+  const prepared = prepare(deps, route, input);
+  if ('refused' in prepared) return prepared.refused;
+  let stored: StoreOutcome;
+  try {
+    stored = storeInboxRow(deps.db, prepared.row, prepared.now);
+  } catch (error) {
+    throw storageFailed(deps, route, prepared.fields, error);
+  }
+  return finish(deps, route, prepared, stored);
+}
+
+/** Like {@link acceptInput}, but the row shares a commit with the rows queued alongside it. */
+export async function acceptInputGrouped(
+  deps: IngressDeps,
+  writer: InboxWriter,
+  route: RouteLabel,
+  input: IngressInput,
+): Promise<AcceptOutcome> {
+  const prepared = prepare(deps, route, input);
+  if ('refused' in prepared) return prepared.refused;
+  let stored: StoreOutcome;
+  try {
+    stored = await writer.write(prepared.row, prepared.now);
+  } catch (error) {
+    throw storageFailed(deps, route, prepared.fields, error);
+  }
+  return finish(deps, route, prepared, stored);
+}
+
+type Prepared = { row: NewInboxRow; now: number; fields: Record<string, unknown> };
+
+function prepare(
+  deps: IngressDeps,
+  route: RouteLabel,
+  input: IngressInput,
+): Prepared | { refused: AcceptOutcome } {
   const now = deps.clock.now();
   const classified = classifyInput(input, Math.floor(now / 1000));
-  if (classified.kind === 'refuse') return { kind: 'refused', reason: classified.reason };
+  if (classified.kind === 'refuse') return { refused: { kind: 'refused', reason: classified.reason } };
   const { row } = classified;
   const fields = {
     route,
@@ -49,20 +86,31 @@ export function acceptInput(deps: IngressDeps, route: RouteLabel, input: Ingress
     kiteSeq: row.kiteSeq,
   };
   if (classified.warning) deps.log.warn(fields, classified.warning);
+  return { row, now, fields };
+}
 
-  let stored: ReturnType<typeof storeInboxRow>;
-  try {
-    stored = storeInboxRow(deps.db, row, now);
-  } catch (error) {
-    deps.metrics.eventsReceived.inc({ route, outcome: 'unavailable' });
-    deps.log.error({ ...fields, err: error }, 'inbox write failed');
-    throw new StorageError(error);
-  }
+function storageFailed(
+  deps: IngressDeps,
+  route: RouteLabel,
+  fields: Record<string, unknown>,
+  error: unknown,
+) {
+  deps.metrics.eventsReceived.inc({ route, outcome: 'unavailable' });
+  deps.log.error({ ...fields, err: error }, 'inbox write failed');
+  return new StorageError(error);
+}
 
+function finish(
+  deps: IngressDeps,
+  route: RouteLabel,
+  prepared: Prepared,
+  stored: StoreOutcome,
+): AcceptOutcome {
+  const { row } = prepared;
   const status =
     stored.outcome === 'duplicate' ? 'duplicate' : row.status === 'pending' ? 'stored' : row.status;
   deps.metrics.eventsReceived.inc({ route, outcome: status });
-  const logFields = { ...fields, inboxId: stored.id, reason: row.reason };
+  const logFields = { ...prepared.fields, inboxId: stored.id, reason: row.reason };
   if (status === 'stored') deps.log.info(logFields, 'event stored');
   else if (status === 'duplicate') deps.log.info(logFields, 'duplicate, skipped');
   else if (status === 'ignored') deps.log.info(logFields, 'event ignored');

@@ -6,6 +6,7 @@
 import express, { type ErrorRequestHandler } from 'express';
 import type { IngressDeps, RouteLabel } from './deps.ts';
 import { healthRouter } from './health-route.ts';
+import { InboxWriter } from './inbox-writer.ts';
 import { kiteRouter } from './kite-route.ts';
 import { type Refusal, RefusalMemory, recordRefusal, sendRefusal } from './respond.ts';
 import { stripeRouter } from './stripe-route.ts';
@@ -22,12 +23,13 @@ export type { IngressDeps } from './deps.ts';
 export function createApp(deps: IngressDeps): express.Express {
   const app = express();
   const memory = new RefusalMemory();
+  const ctx = { memory, writer: new InboxWriter(deps.db) };
   app.disable('x-powered-by');
   app.set('etag', false);
 
   app.use(healthRouter(deps));
-  app.use(kiteRouter(deps, memory));
-  app.use(stripeRouter(deps, memory));
+  app.use(kiteRouter(deps, ctx));
+  app.use(stripeRouter(deps, ctx));
 
   app.use((req, res) => {
     const refusal: Refusal = {

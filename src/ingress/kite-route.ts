@@ -20,18 +20,18 @@ import {
 } from './cloudevent.ts';
 import type { IngressDeps } from './deps.ts';
 import { digestOf } from './digest.ts';
-import { type Refusal, type RefusalMemory, recordRefusal, sendRefusal, storeAndAnswer } from './respond.ts';
+import { type Refusal, type RouteContext, recordRefusal, sendRefusal, storeAndAnswer } from './respond.ts';
 
 /** Mounts the Kite route on a router. */
-export function kiteRouter(deps: IngressDeps, memory: RefusalMemory): express.Router {
+export function kiteRouter(deps: IngressDeps, ctx: RouteContext): express.Router {
   const router = express.Router();
   const token = deps.config.kiteToken;
   const refuse = (res: Response, refusal: Omit<Refusal, 'route'>) => {
-    recordRefusal(deps, memory, { ...refusal, route: 'kite' });
+    recordRefusal(deps, ctx.memory, { ...refusal, route: 'kite' });
     sendRefusal(res, { ...refusal, route: 'kite' });
   };
 
-  router.post('/webhook', rawBody, (req, res) => {
+  router.post('/webhook', rawBody, async (req, res) => {
     if (token) {
       refuse(res, {
         status: 401,
@@ -40,9 +40,9 @@ export function kiteRouter(deps: IngressDeps, memory: RefusalMemory): express.Ro
       });
       return;
     }
-    handleKite(deps, memory, req, res, refuse);
+    await handleKite(deps, ctx, req, res, refuse);
   });
-  router.post('/webhook/:token', rawBody, (req, res) => {
+  router.post('/webhook/:token', rawBody, async (req, res) => {
     if (!token) {
       refuse(res, {
         status: 401,
@@ -55,14 +55,14 @@ export function kiteRouter(deps: IngressDeps, memory: RefusalMemory): express.Ro
       refuse(res, { status: 401, error: 'unauthorized', reason: 'wrong Kite token in the path' });
       return;
     }
-    handleKite(deps, memory, req, res, refuse);
+    await handleKite(deps, ctx, req, res, refuse);
   });
   return router;
 }
 
 type Refuse = (res: Response, refusal: Omit<Refusal, 'route'>) => void;
 
-function handleKite(deps: IngressDeps, memory: RefusalMemory, req: Request, res: Response, refuse: Refuse) {
+async function handleKite(deps: IngressDeps, ctx: RouteContext, req: Request, res: Response, refuse: Refuse) {
   const raw = bodyOf(req);
   const mediaType = mediaTypeOf(req);
   const headerId = req.headers['ce-id'] ?? req.headers['x-kite-event-id'];
@@ -72,7 +72,7 @@ function handleKite(deps: IngressDeps, memory: RefusalMemory, req: Request, res:
     refuse(res, { ...input.refusal, key });
     return;
   }
-  storeAndAnswer(deps, memory, res, 'kite', input, input.ce?.id ?? key);
+  await storeAndAnswer(deps, ctx, res, 'kite', input, input.ce?.id ?? key);
 }
 
 /**

@@ -6,9 +6,10 @@
  */
 import type { Response } from 'express';
 import type { Logger } from '../log.ts';
-import { type Accepted, type AcceptOutcome, acceptInput, StorageError } from './accept.ts';
+import { type Accepted, type AcceptOutcome, acceptInputGrouped, StorageError } from './accept.ts';
 import type { IngressInput } from './classify.ts';
 import type { IngressDeps, RouteLabel } from './deps.ts';
+import type { InboxWriter } from './inbox-writer.ts';
 
 /** Error codes of refusals, used as the JSON `error` field and as the metric outcome. */
 export type RefusalCode =
@@ -46,6 +47,9 @@ export class RefusalMemory {
     return true;
   }
 }
+
+/** What the routes of one application share: refusals already logged, and the group-commit writer. */
+export type RouteContext = { memory: RefusalMemory; writer: InboxWriter };
 
 /** Everything a refusal answer needs besides the response. */
 export type Refusal = {
@@ -88,17 +92,18 @@ export function sendAccepted(res: Response, accepted: Accepted): void {
  * Stores one input and answers: 200 when it is in the inbox, 400 when it is not an event at
  * all, 503 with `Retry-After` when the inbox cannot be written.
  */
-export function storeAndAnswer(
+export async function storeAndAnswer(
   deps: IngressDeps,
-  memory: RefusalMemory,
+  ctx: RouteContext,
   res: Response,
   route: RouteLabel,
   input: IngressInput,
   key: string | undefined,
-): void {
+): Promise<void> {
+  const { memory } = ctx;
   let outcome: AcceptOutcome;
   try {
-    outcome = acceptInput(deps, route, input);
+    outcome = await acceptInputGrouped(deps, ctx.writer, route, input);
   } catch (error) {
     if (!(error instanceof StorageError)) throw error;
     // Counted and logged by acceptInput; only the answer is left.

@@ -11,20 +11,20 @@ import { parseJsonText } from './cloudevent.ts';
 import type { IngressDeps } from './deps.ts';
 import { digestOf } from './digest.ts';
 import { isPlainObject } from './normalize.ts';
-import { type Refusal, type RefusalMemory, recordRefusal, sendRefusal, storeAndAnswer } from './respond.ts';
+import { type Refusal, type RouteContext, recordRefusal, sendRefusal, storeAndAnswer } from './respond.ts';
 
 /** Seconds a signed timestamp stays valid (Stripe's own default; never 0, which disables the check). */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 /** Mounts the Stripe route on a router. */
-export function stripeRouter(deps: IngressDeps, memory: RefusalMemory): express.Router {
+export function stripeRouter(deps: IngressDeps, ctx: RouteContext): express.Router {
   const router = express.Router();
   const refuse = (res: Response, refusal: Omit<Refusal, 'route'>) => {
-    recordRefusal(deps, memory, { ...refusal, route: 'stripe' });
+    recordRefusal(deps, ctx.memory, { ...refusal, route: 'stripe' });
     sendRefusal(res, { ...refusal, route: 'stripe' });
   };
 
-  router.post('/stripe/webhook', rawBody, (req, res) => {
+  router.post('/stripe/webhook', rawBody, async (req, res) => {
     const raw = bodyOf(req);
     const key = digestOf(raw);
     const secrets = deps.config.stripeWebhookSecrets;
@@ -66,7 +66,7 @@ export function stripeRouter(deps: IngressDeps, memory: RefusalMemory): express.
       });
       return;
     }
-    storeAndAnswer(deps, memory, res, 'stripe', { transport: 'stripe', raw, payload: parsed }, key);
+    await storeAndAnswer(deps, ctx, res, 'stripe', { transport: 'stripe', raw, payload: parsed }, key);
   });
   return router;
 }

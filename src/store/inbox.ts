@@ -2,6 +2,7 @@
  * The inbox: every input the daemon accepted, once per Stripe event id. A row is written and
  * committed before the sender gets its 2xx; the worker reads pending rows in id order.
  */
+import type Database from 'better-sqlite3';
 import type { Db } from './db.ts';
 
 export type Transport = 'kite-http' | 'stripe' | 'socket' | 'file' | 'internal';
@@ -59,46 +60,71 @@ export type StoreOutcome = { outcome: 'stored' | 'duplicate'; id: number; status
  * immediate transaction; when it returns, the row is committed.
  */
 export function storeInboxRow(db: Db, row: NewInboxRow, now: number): StoreOutcome {
-  return db
-    .transaction((): StoreOutcome => {
-      const inserted = db
-        .prepare(
-          `INSERT INTO inbox (dedup_key, stripe_event_id, type, status, reason, transport, kite_id, kite_source,
+  const statements = statementsFor(db);
+  return db.transaction((): StoreOutcome => insertOne(statements, row, now)).immediate();
+}
+
+/**
+ * Stores several inputs in one immediate transaction (one commit, so one fsync, for all of
+ * them): the ingress groups the requests that arrive together. Either every row is committed
+ * when it returns, or it throws and none is. Outcomes are in the order of `items`.
+ */
+export function storeInboxRows(db: Db, items: readonly { row: NewInboxRow; now: number }[]): StoreOutcome[] {
+  const statements = statementsFor(db);
+  return db.transaction(() => items.map(({ row, now }) => insertOne(statements, row, now))).immediate();
+}
+
+type InboxStatements = { insert: Database.Statement; bump: Database.Statement };
+
+const cachedStatements = new WeakMap<Db, InboxStatements>();
+
+function statementsFor(db: Db): InboxStatements {
+  let statements = cachedStatements.get(db);
+  if (!statements) {
+    statements = {
+      insert: db.prepare(
+        `INSERT INTO inbox (dedup_key, stripe_event_id, type, status, reason, transport, kite_id, kite_source,
                             kite_seq, api_version, livemode, stripe_created, object_id, object_type, raw,
                             event_json, received_at)
          VALUES (@dedupKey, @stripeEventId, @type, @status, @reason, @transport, @kiteId, @kiteSource,
                  @kiteSeq, @apiVersion, @livemode, @stripeCreated, @objectId, @objectType, @raw,
                  @eventJson, @now)
          ON CONFLICT (dedup_key) DO NOTHING`,
-        )
-        .run({
-          dedupKey: row.dedupKey,
-          stripeEventId: row.stripeEventId ?? null,
-          type: row.type ?? null,
-          status: row.status,
-          reason: row.reason ?? null,
-          transport: row.transport,
-          kiteId: row.kiteId ?? null,
-          kiteSource: row.kiteSource ?? null,
-          kiteSeq: row.kiteSeq ?? null,
-          apiVersion: row.apiVersion ?? null,
-          livemode: row.livemode === undefined ? null : row.livemode ? 1 : 0,
-          stripeCreated: row.stripeCreated ?? null,
-          objectId: row.objectId ?? null,
-          objectType: row.objectType ?? null,
-          raw: typeof row.raw === 'string' ? Buffer.from(row.raw) : row.raw,
-          eventJson: row.event === undefined ? null : JSON.stringify(row.event),
-          now,
-        });
-      if (inserted.changes === 1) {
-        return { outcome: 'stored', id: Number(inserted.lastInsertRowid), status: row.status };
-      }
-      const existing = db
-        .prepare('UPDATE inbox SET deliveries = deliveries + 1 WHERE dedup_key = ? RETURNING id, status')
-        .get(row.dedupKey) as { id: number; status: InboxStatus };
-      return { outcome: 'duplicate', id: existing.id, status: existing.status };
-    })
-    .immediate();
+      ),
+      bump: db.prepare(
+        'UPDATE inbox SET deliveries = deliveries + 1 WHERE dedup_key = ? RETURNING id, status',
+      ),
+    };
+    cachedStatements.set(db, statements);
+  }
+  return statements;
+}
+
+function insertOne(statements: InboxStatements, row: NewInboxRow, now: number): StoreOutcome {
+  const inserted = statements.insert.run({
+    dedupKey: row.dedupKey,
+    stripeEventId: row.stripeEventId ?? null,
+    type: row.type ?? null,
+    status: row.status,
+    reason: row.reason ?? null,
+    transport: row.transport,
+    kiteId: row.kiteId ?? null,
+    kiteSource: row.kiteSource ?? null,
+    kiteSeq: row.kiteSeq ?? null,
+    apiVersion: row.apiVersion ?? null,
+    livemode: row.livemode === undefined ? null : row.livemode ? 1 : 0,
+    stripeCreated: row.stripeCreated ?? null,
+    objectId: row.objectId ?? null,
+    objectType: row.objectType ?? null,
+    raw: typeof row.raw === 'string' ? Buffer.from(row.raw) : row.raw,
+    eventJson: row.event === undefined ? null : JSON.stringify(row.event),
+    now,
+  });
+  if (inserted.changes === 1) {
+    return { outcome: 'stored', id: Number(inserted.lastInsertRowid), status: row.status };
+  }
+  const existing = statements.bump.get(row.dedupKey) as { id: number; status: InboxStatus };
+  return { outcome: 'duplicate', id: existing.id, status: existing.status };
 }
 
 /** What `/healthz` reports about the inbox. */

@@ -1,0 +1,282 @@
+/**
+ * Ingress throughput: signed Stripe deliveries and Kite proxy deliveries, 50 concurrent
+ * keep-alive connections, side by side with a bare express handler that reads the body and
+ * answers 200 without storing (the ceiling). The servers run in a child process (this same
+ * file, started with BENCH_INGRESS_SERVER=1) so the load generator does not share their event
+ * loop; everything listens on 127.0.0.1. Each scenario is bounded by a request count and a time.
+ *
+ * SQLite runs as the daemon runs it: WAL with synchronous=FULL, because an event is acknowledged
+ * only after its commit and NORMAL may lose the last commits on power loss.
+ */
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
+import pino from 'pino';
+import Stripe from 'stripe';
+import { systemClock } from '../src/clock.ts';
+import { loadConfig } from '../src/config.ts';
+import { startHttpServer } from '../src/ingress/server.ts';
+import { makeLogger } from '../src/log.ts';
+import { makeMetrics } from '../src/metrics.ts';
+import { openDatabase } from '../src/store/db.ts';
+import type { BenchResult, BenchRow } from './result.ts';
+
+const CONCURRENCY = 50;
+const REQUESTS = 20_000;
+const WARMUP = 1_000;
+const MAX_SECONDS = 20;
+const SECRET = 'whsec_bench_secret';
+
+type Scenario = {
+  name: string;
+  path: string;
+  make(i: number): { headers: Record<string, string>; body: string };
+};
+type Measured = { name: string; count: number; errors: number; seconds: number; p50: number; p99: number };
+
+/** Runs the benchmark (the `bench/run.ts` entry). */
+export async function run(): Promise<BenchResult> {
+  const child = fork(fileURLToPath(import.meta.url), [], {
+    env: { ...process.env, BENCH_INGRESS_SERVER: '1' },
+    execArgv: ['--import', 'tsx'],
+  });
+  const ports = await new Promise<{ ingress: number; bare: number; sync: string }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { ingress: number; bare: number; sync: string }));
+    child.once('exit', (code) => reject(new Error(`bench server exited (${code})`)));
+  });
+  try {
+    const template = eventTemplate();
+    const scenarios: (Scenario & { port: number })[] = [
+      { ...bareScenario(template), port: ports.bare },
+      { ...stripeScenario(template), port: ports.ingress },
+      { ...kiteScenario(template), port: ports.ingress },
+    ];
+    const measured: Measured[] = [];
+    let offset = 0;
+    for (const s of scenarios) {
+      await load(s, s.port, offset, WARMUP);
+      offset += WARMUP;
+      measured.push(await load(s, s.port, offset, REQUESTS));
+      offset += REQUESTS;
+    }
+    const rows = await new Promise<number>((resolve) => {
+      child.once('message', (m) => resolve((m as { rows: number }).rows));
+      child.send('count');
+    });
+    return report(measured, ports.sync, rows);
+  } finally {
+    child.kill();
+  }
+}
+
+function report(measured: Measured[], sync: string, rows: number): BenchResult {
+  const bare = measured[0]!;
+  const out: BenchRow[] = [];
+  for (const m of measured) {
+    const rate = m.count / m.seconds;
+    const isBare = m === bare;
+    out.push({
+      name: `${m.name} events/s`,
+      value: Math.round(rate),
+      unit: 'req/s',
+      ...(isBare
+        ? {}
+        : {
+            target: '>= 2000',
+            comparison: `${Math.round((100 * rate * bare.seconds) / bare.count)}% of bare (target >= 40%)`,
+          }),
+    });
+    out.push({ name: `${m.name} p50`, value: m.p50, unit: 'ms' });
+    out.push({ name: `${m.name} p99`, value: m.p99, unit: 'ms', ...(isBare ? {} : { target: '< 25' }) });
+    if (m.errors > 0) out.push({ name: `${m.name} non-200 answers`, value: m.errors, unit: 'req' });
+  }
+  return {
+    name: 'ingress',
+    rows: out,
+    notes: [
+      `SQLite WAL, synchronous=${sync}: every answered event is committed first (NORMAL may lose the last commits on power loss)`,
+      `${CONCURRENCY} concurrent keep-alive connections, ${REQUESTS} requests per scenario after ${WARMUP} warm-up, at most ${MAX_SECONDS} s each`,
+      `inbox rows after the run: ${rows} (expected ${2 * (REQUESTS + WARMUP)}: every event distinct)`,
+      'servers in a child process, load generator in this one, 127.0.0.1 only; logs at info level to /dev/null',
+    ],
+  };
+}
+
+/** Sends `total` requests with CONCURRENCY in flight, bounded by MAX_SECONDS. */
+async function load(s: Scenario, port: number, offset: number, total: number): Promise<Measured> {
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const bodies = Array.from({ length: total }, (_, i) => s.make(offset + i));
+  const latencies: number[] = [];
+  let next = 0;
+  let errors = 0;
+  const started = process.hrtime.bigint();
+  const deadline = Date.now() + MAX_SECONDS * 1000;
+  const worker = async () => {
+    while (next < total && Date.now() < deadline) {
+      const { headers, body } = bodies[next++]!;
+      const t0 = process.hrtime.bigint();
+      const status = await post(agent, port, s.path, headers, body);
+      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      if (status !== 200) errors++;
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    Math.round(100 * (latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0)) /
+    100;
+  return { name: s.name, count: latencies.length, errors, seconds, p50: pct(0.5), p99: pct(0.99) };
+}
+
+function post(
+  agent: Agent,
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent,
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function eventTemplate(): Record<string, unknown> {
+  return {
+    id: 'evt_bench',
+    object: 'event',
+    api_version: '2026-11-18.endive',
+    created: 1_700_000_000,
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: 'req_bench', idempotency_key: 'idem-bench' },
+    type: 'payment_intent.payment_failed',
+    data: {
+      object: {
+        id: 'pi_bench',
+        object: 'payment_intent',
+        amount: 2000,
+        currency: 'usd',
+        customer: 'cus_bench',
+        status: 'requires_payment_method',
+        latest_charge: 'ch_bench',
+        last_payment_error: {
+          type: 'card_error',
+          code: 'card_declined',
+          decline_code: 'insufficient_funds',
+          charge: 'ch_bench',
+        },
+        metadata: { order: 'bench-order', note: 'x'.repeat(1200) },
+      },
+    },
+  };
+}
+
+function withIds(template: Record<string, unknown>, i: number): Record<string, unknown> {
+  const data = template.data as { object: Record<string, unknown> };
+  return { ...template, id: `evt_bench_${i}`, data: { object: { ...data.object, id: `pi_bench_${i}` } } };
+}
+
+function bareScenario(template: Record<string, unknown>): Scenario {
+  return {
+    name: 'bare express',
+    path: '/bare',
+    make: (i) => ({
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(withIds(template, i)),
+    }),
+  };
+}
+
+function stripeScenario(template: Record<string, unknown>): Scenario {
+  return {
+    name: 'stripe signed',
+    path: '/stripe/webhook',
+    make: (i) => {
+      const body = JSON.stringify(withIds(template, i), null, 2);
+      const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET });
+      return {
+        headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': signature },
+        body,
+      };
+    },
+  };
+}
+
+function kiteScenario(template: Record<string, unknown>): Scenario {
+  return {
+    name: 'kite proxy',
+    path: '/webhook',
+    make: (i) => ({
+      headers: {
+        'content-type': 'application/json',
+        'ce-specversion': '1.0',
+        'ce-id': `ce-bench-${i}`,
+        'ce-source': 'https://getkite.sh/hooks/team_bench/stripe',
+        'ce-type': 'com.stripe.payment_intent.payment_failed',
+        'ce-time': '2026-11-20T10:00:00+00:00',
+        'x-kite-source': 'stripe',
+        'x-kite-event-id': `ce-bench-${i}`,
+      },
+      body: JSON.stringify(withIds(template, 1_000_000 + i)),
+    }),
+  };
+}
+
+/** The child process: the real ingress over a fresh SQLite file, and the bare handler. */
+async function serve(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-ingress-'));
+  const db = openDatabase(join(dir, 'bench.db'));
+  const log = makeLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: true }) });
+  const config = loadConfig({}, { HOST: '127.0.0.1', PORT: '0', STRIPE_WEBHOOK_SECRET: SECRET });
+  const server = await startHttpServer({ db, config, log, metrics: makeMetrics(), clock: systemClock });
+  const bare = express();
+  bare.post('/bare', express.raw({ type: () => true, limit: 1024 * 1024 }), (_req, res) => {
+    res.status(200).json({ status: 'stored', id: 0 });
+  });
+  const bareServer = bare.listen(0, '127.0.0.1');
+  await new Promise((resolve) => bareServer.once('listening', resolve));
+  const barePort = (bareServer.address() as { port: number }).port;
+  process.on('message', (m) => {
+    if (m === 'count')
+      process.send?.({ rows: (db.prepare('SELECT COUNT(*) AS n FROM inbox').get() as { n: number }).n });
+  });
+  process.on('SIGTERM', async () => {
+    await server.close();
+    bareServer.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  });
+  process.send?.({
+    ingress: server.port,
+    bare: barePort,
+    sync: syncName(db.pragma('synchronous', { simple: true }) as number),
+  });
+}
+
+function syncName(level: number): string {
+  return ['OFF', 'NORMAL', 'FULL', 'EXTRA'][level] ?? String(level);
+}
+
+if (process.env.BENCH_INGRESS_SERVER === '1') await serve();
