@@ -110,6 +110,8 @@ export function makeSlackReplyExecutor(deps: ExecutorDeps): Executor {
       );
       return { outcome: 'done', result: { stored: true, reason: `escalation ${parent.status}` } };
     }
+    // Limitation: a reply is not tagged and looked up like the first message, so a process that
+    // dies between Slack's answer and the commit posts that reply a second time on restart.
     const posted = await post(deps, job, { channel: parent.channel, text, thread_ts: parent.ts });
     return { outcome: 'done', result: { channel: posted.channel, ts: posted.ts, thread_ts: parent.ts } };
   };

@@ -55,7 +55,11 @@ export const DEFAULT_JOB_RETRY: JobRetryPolicy = {
   backoff: 2,
   maxDelayMs: 30 * 60_000,
 };
-/** Longer than any bounded call an executor makes (Stripe, Slack and SMTP all have timeouts). */
+/**
+ * Longer than any bounded call an executor makes (Stripe, Slack and SMTP all have timeouts).
+ * Limitation: the lease is not renewed while a job runs; a job that outlives it may be claimed
+ * by a second runner (its Stripe call then repeats the same idempotency key).
+ */
 export const DEFAULT_LEASE_MS = 5 * 60_000;
 export const DEFAULT_POLL_MS = 500;
 const DEFAULT_CONCURRENCY = 4;
