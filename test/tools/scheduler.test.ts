@@ -293,4 +293,24 @@ describe('scheduler', () => {
     expect(getJob(w.db, id)).toMatchObject({ state: 'pending', lease_owner: null, attempts: 0 });
     release();
   });
+
+  it('waits on stop for a running job to finish and records it', async () => {
+    const w = world();
+    const runs: string[] = [];
+    const ex = executors(
+      runs,
+      () => new Promise((r) => setTimeout(() => r({ outcome: 'done', result: {} }), 30)),
+    );
+    const scheduler = startScheduler(deps(w, ex, { pollMs: 5, owner: 'me', stopWaitMs: 5000 }));
+    const id = addJob(w.db, {
+      caseId: 'pi_w',
+      tool: 'retry_payment',
+      args: retryArgs,
+      key: 'retry:pi_w:1',
+      dueAt: T0,
+    });
+    await vi.waitFor(() => expect(runs).toHaveLength(1));
+    await scheduler.stop();
+    expect(getJob(w.db, id)).toMatchObject({ state: 'done', lease_owner: null, attempts: 1 });
+  });
 });
