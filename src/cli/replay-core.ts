@@ -16,8 +16,11 @@ export type Redecision = {
   fallbackReason?: string | undefined;
 };
 
+/** A recorded decision that no planner made (for example the one taken by code when a case closed). */
+export type NotReplayable = { skipped: string };
+
 /** Re-decides one recorded context; never acts, never writes. */
-export type Decider = (context: unknown) => Promise<Redecision>;
+export type Decider = (context: unknown) => Promise<Redecision | NotReplayable>;
 
 export type ReplayItem = {
   decisionId: number;
@@ -33,6 +36,8 @@ export type ReplayItem = {
     error: string | null;
   };
   same: boolean;
+  /** Why this decision was not re-decided (made by code, not by a planner); `null` when it was. */
+  skipped: string | null;
 };
 
 export type ReplaySummary = {
@@ -40,6 +45,8 @@ export type ReplaySummary = {
   same: number;
   different: number;
   errors: number;
+  /** Decisions made by code rather than a planner, which are not re-decided. */
+  skipped: number;
   /** Per action (tool and template), how many decisions had it then and now. */
   byAction: Array<{ action: string; recorded: number; replayed: number }>;
 };
@@ -75,6 +82,10 @@ export async function replayOne(row: RecordedDecision, decide: Decider): Promise
   };
   try {
     const result = await decide(JSON.parse(row.context_json));
+    if ('skipped' in result) {
+      const none = { planner: null, actions: [], rationale: null, fallbackReason: null, error: null };
+      return { ...base, replayed: none, same: true, skipped: result.skipped };
+    }
     const replayed = comparableKeys(result.actions);
     return {
       ...base,
@@ -86,6 +97,7 @@ export async function replayOne(row: RecordedDecision, decide: Decider): Promise
         error: null,
       },
       same: keysSignature(recorded) === keysSignature(replayed),
+      skipped: null,
     };
   } catch (error) {
     return {
@@ -98,6 +110,7 @@ export async function replayOne(row: RecordedDecision, decide: Decider): Promise
         error: (error as Error).message,
       },
       same: false,
+      skipped: null,
     };
   }
 }
@@ -116,17 +129,19 @@ export function summarize(items: ReplayItem[]): ReplaySummary {
       counts.set(name, entry);
     }
   };
-  for (const item of items) {
+  const replayed = items.filter((i) => i.skipped === null);
+  for (const item of replayed) {
     bump(item.recorded.actions, 'recorded');
     if (!item.replayed.error) bump(item.replayed.actions, 'replayed');
   }
-  const errors = items.filter((i) => i.replayed.error !== null).length;
-  const same = items.filter((i) => i.same).length;
+  const errors = replayed.filter((i) => i.replayed.error !== null).length;
+  const same = replayed.filter((i) => i.same).length;
   return {
     total: items.length,
     same,
-    different: items.length - same - errors,
+    different: replayed.length - same - errors,
     errors,
+    skipped: items.length - replayed.length,
     byAction: [...counts.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([action, c]) => ({ action, ...c })),

@@ -4,13 +4,20 @@
  * here can act: no Stripe, Slack or SMTP client is made, and the database is not touched.
  */
 import { decide } from '../agent/decide.ts';
-import type { PlannerContext } from '../agent/context-types.ts';
+import type { PlannerContext, Trigger } from '../agent/context-types.ts';
 import { makeRulesPlanner } from '../agent/rules-planner.ts';
 import { DEFAULT_POLICY } from '../agent/policy.ts';
 import type { Config } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import type { Decider } from './replay-core.ts';
 import type { ReplaySetup } from './replay-render.ts';
+
+/** Triggers on which a planner decides; other decisions (a case closing) are taken by code. */
+const PLANNER_TRIGGERS: ReadonlySet<string> = new Set<Trigger>([
+  'failure',
+  'failure_details',
+  'card_updated',
+]);
 
 /** The decider for `config` (planner, model) and an optional prompt file. */
 export async function makeReplayDecider(
@@ -26,6 +33,9 @@ export async function makeReplayDecider(
       const schema = (context as { schema?: unknown } | null)?.schema;
       if (schema !== 1)
         throw new Error(`the recorded context has schema ${String(schema)}; this build reads 1`);
+      const trigger = String((context as { trigger?: unknown }).trigger);
+      if (!PLANNER_TRIGGERS.has(trigger))
+        return { skipped: `decided by code on ${trigger}, not by a planner` };
       const decision = await decide(context as PlannerContext, planner, DEFAULT_POLICY);
       return {
         actions: decision.actions,

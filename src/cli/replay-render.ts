@@ -38,6 +38,10 @@ export function renderReplay(setup: ReplaySetup, items: ReplayItem[], summary: R
   ];
   for (const item of items) {
     out.push(`  #${item.decisionId}  ${item.caseId}  ${item.at}  ${item.trigger}`);
+    if (item.skipped) {
+      out.push(`      not re-decided: ${item.skipped}`);
+      continue;
+    }
     out.push(`      then (${item.recorded.planner}): ${phrase(item.recorded.actions)}`);
     if (item.replayed.error) {
       out.push(`      now: could not decide: ${item.replayed.error}`);
@@ -52,7 +56,7 @@ export function renderReplay(setup: ReplaySetup, items: ReplayItem[], summary: R
   }
   out.push(
     '',
-    `Summary: ${summary.total} decisions, ${summary.same} same, ${summary.different} different, ${summary.errors} could not be re-decided`,
+    `Summary: ${summary.total} decisions, ${summary.same} same, ${summary.different} different, ${summary.errors} could not be re-decided${summary.skipped ? `, ${summary.skipped} made by code and not re-decided` : ''}`,
   );
   if (summary.byAction.length) {
     out.push('');

@@ -58,6 +58,20 @@ describe('replayOne', () => {
     expect(item.same).toBe(true);
   });
 
+  it('leaves a decision no planner made out of the comparison', async () => {
+    const byCode: Decider = async () => ({ skipped: 'decided by code on closed' });
+    const item = await replayOne(row(4, [notify('payment_recovered')]), byCode);
+    expect(item.skipped).toBe('decided by code on closed');
+    expect(summarize([item])).toMatchObject({
+      total: 1,
+      same: 0,
+      different: 0,
+      errors: 0,
+      skipped: 1,
+      byAction: [],
+    });
+  });
+
   it('records a decider that throws as an error, not a crash', async () => {
     const item = await replayOne(row(9, [escalate]), scripted({}));
     expect(item.same).toBe(false);
@@ -78,6 +92,7 @@ describe('summarize', () => {
       same: 1,
       different: 1,
       errors: 1,
+      skipped: 0,
       byAction: [
         { action: 'escalate_to_human', recorded: 2, replayed: 0 },
         { action: 'notify_customer first_failure', recorded: 0, replayed: 1 },
