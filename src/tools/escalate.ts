@@ -6,13 +6,14 @@
  * fault is logged at error level and kept in meta for `/healthz`. Without a token or channel the
  * escalation is kept in SQLite and logged loudly. In shadow mode nothing is posted.
  */
+import type { ChatPostMessageArguments } from '@slack/web-api';
 import { readCase, readFailures } from '../store/case-read.ts';
 import { getEscalation, setEscalationStatus, upsertPendingEscalation } from '../store/escalations.ts';
 import { getJobByKey, type JobRow, listJobs } from '../store/jobs.ts';
 import { deleteMeta, getMeta, META_KEYS, setMeta } from '../store/meta.ts';
 import { listNotices } from '../store/notices.ts';
 import { escalationMessage } from './blocks.ts';
-import { type Executor, type ExecutorDeps, permanent, transient } from './job-outcome.ts';
+import { type Executor, type ExecutorDeps, JobError, permanent, transient } from './job-outcome.ts';
 import { EscalateJobArgsSchema, jobKeys, SlackReplyJobArgsSchema } from './schemas.ts';
 import { classifySlackError } from './slack-client.ts';
 
@@ -162,7 +163,7 @@ async function post(
       ...message,
       unfurl_links: false,
       unfurl_media: false,
-    } as never);
+    } as ChatPostMessageArguments);
     if (!res.ok || !res.ts) throw permanent('slack_no_ts', 'Slack answered without ok and ts');
     if (getMeta(deps.db, META_KEYS.slackConfigFault)) {
       deleteMeta(deps.db, META_KEYS.slackConfigFault);
@@ -170,7 +171,7 @@ async function post(
     }
     return { channel: res.channel ?? message.channel, ts: res.ts };
   } catch (err) {
-    if (err instanceof Error && err.name === 'JobError') throw err;
+    if (err instanceof JobError) throw err;
     const failure = classifySlackError(err);
     const now = deps.clock.now();
     if (failure.kind === 'config') {
