@@ -210,6 +210,12 @@ describe('other answers', () => {
     expect(res.status).toBe(404);
   });
 
+  it('answers a malformed path with json, not an html page', async () => {
+    const res = await answer(await postKite(h.url, '{}', JSON_TYPE, '/webhook/%E0%A4%A'));
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.body).toMatchObject({ error: expect.any(String) });
+  });
+
   it('answers 503 with retry-after when the inbox cannot be written', async () => {
     h.db.pragma('query_only = ON');
     const { headers, body } = kiteRequest('proxy', event);
