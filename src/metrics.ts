@@ -4,8 +4,11 @@
  */
 import client from 'prom-client';
 
+/** Functions read at scrape time for the gauges that describe the database. */
+export type MetricCollectors = { casesOpen?: () => number; inboxBacklog?: () => number };
+
 /** Makes the registry and every metric the daemon exports. */
-export function makeMetrics() {
+export function makeMetrics(collectors: MetricCollectors = {}) {
   const registry = new client.Registry();
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
     new client.Counter<L>({ name, help, labelNames, registers: [registry] });
@@ -52,8 +55,12 @@ export function makeMetrics() {
     }),
     modelTokens: counter('billing_agent_model_tokens_total', 'Model tokens, by kind', ['kind'] as const),
     jobs: counter('billing_agent_jobs_total', 'Job runs, by tool and result', ['tool', 'result'] as const),
-    casesOpen: gauge('billing_agent_cases_open', 'Cases not yet closed'),
-    inboxBacklog: gauge('billing_agent_inbox_backlog', 'Inbox rows waiting for the worker'),
+    casesOpen: gauge('billing_agent_cases_open', 'Cases not yet closed', collectors.casesOpen),
+    inboxBacklog: gauge(
+      'billing_agent_inbox_backlog',
+      'Inbox rows waiting for the worker',
+      collectors.inboxBacklog,
+    ),
   };
 }
 
