@@ -6,6 +6,9 @@
  * live facts, and every id is kept as an alias so one invoice is never counted twice through
  * its PaymentIntent events.
  */
+// Limitation: without a Stripe key (no live facts), a basil invoice failure and its PaymentIntent
+// failure that carry no link to each other open two cases until an event links them; the
+// `invoice_payment.paid` at the end closes both, and a later event with both ids merges them.
 import type { CaseKind } from '../store/cases.ts';
 import type { EventFacts } from './facts.ts';
 

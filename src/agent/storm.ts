@@ -4,6 +4,8 @@
  * dropped), customers are not told about our processor's errors, and ONE incident escalation is
  * raised (case id `incident:<window start ISO>`, kind `incident`). State lives in `meta`.
  */
+// Limitation: a retry held back to the end of the hold is not pushed back again if the storm
+// lasts longer; it runs at the first hold's end (and is subject to the executors' own checks).
 import { parseDuration } from '../duration.ts';
 import type { Db } from '../store/db.ts';
 import { countCasesFailingWith } from '../store/failures.ts';
