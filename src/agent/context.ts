@@ -205,7 +205,7 @@ function earliestRetryAt(
   return fromStorm === null ? fromAdvice : Math.max(fromAdvice, fromStorm);
 }
 
-const EMAIL = /[^\s@<>()"']+@[^\s@<>()"']+\.[^\s@<>()"']+/g;
+const EMAIL = /[^\s@<>()"',;]+@[^\s@<>()"',;]+\.[^\s@<>()"',;]+/g;
 const DIGITS = /\d(?:[ -]?\d){11,18}/g;
 
 function clean(text: string): string {

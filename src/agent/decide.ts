@@ -51,7 +51,7 @@ export async function decide(context: PlannerContext, planner: Planner, policy: 
   };
 }
 
-/** The overall verdict of a decision for metrics: reject if any proposal was rejected, else amend, else allow. */
+/** A decision's verdict for metrics: reject if any proposal was rejected, else amend, else allow. */
 export function overallVerdict(decision: Decision): 'allow' | 'amend' | 'reject' {
   if (decision.proposals.some((p) => p.verdict === 'reject')) return 'reject';
   if (decision.proposals.some((p) => p.verdict === 'amend')) return 'amend';

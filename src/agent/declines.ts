@@ -167,7 +167,8 @@ const MAC_02_MIN_DELAY_MS = 72 * 3_600_000;
  *
  * @example
  * classifyDecline({ code: 'card_declined', declineCode: 'lost_card' }).class; // 'fraud'
- * classifyDecline({ declineCode: 'insufficient_funds', networkAdviceCode: '25' }).minRetryDelayMs; // 86_400_000
+ * classifyDecline({ declineCode: 'insufficient_funds', networkAdviceCode: '25' }).minRetryDelayMs;
+ * // 86_400_000
  */
 export function classifyDecline(s: DeclineSignals): Classification {
   const found = stripeBlock(s) ?? networkAdvice(s) ?? stripeAdvice(s) ?? visaResponse(s) ?? fromCode(s);

@@ -5,6 +5,7 @@
  * transaction with the inbox status.
  */
 import { type CaseFacts, parseFacts } from '../store/case-facts.ts';
+import { completion, definedFacts, failureRow, mergedFacts, rowSignals, saveFacts } from './failure-rows.ts';
 import {
   addAliases,
   type CaseRow,
@@ -13,12 +14,10 @@ import {
   getCase,
   insertCase,
   mergeCases,
-  updateCase,
 } from '../store/cases.ts';
 import {
   completeFailure,
   countCardDeclines,
-  countFailures,
   findFailure,
   findFailureNear,
   type FailureRow,
@@ -30,6 +29,7 @@ import { cancelPendingJobs } from '../store/jobs.ts';
 import { setMeta, META_KEYS } from '../store/meta.ts';
 import { caseInfoOf, loadHistory } from './case-history.ts';
 import { attemptKeyOf, caseKeyOf } from './cases.ts';
+import { parseDuration } from '../duration.ts';
 import { buildContext, signalsOf } from './context.ts';
 import type { PlannerContext } from './context-types.ts';
 import { decide } from './decide.ts';
@@ -113,7 +113,7 @@ export async function handleFailure(deps: WorkerDeps, row: InboxRow, facts: Even
 
   const stored: CaseFacts = { ...parseFacts(existing?.facts_json), ...definedFacts(facts.caseFacts) };
   const history = loadHistory(db, existing?.id);
-  const windowMs = ATTEMPT_MERGE_WINDOW_MS;
+  const windowMs = parseDuration(deps.policy.storm.window)!;
   const current = same
     ? { ...mergedFacts(same, failure), attemptKey: same.attempt_key, isNew: false }
     : { ...failure, attemptKey: attemptKeyOf(facts), isNew: true };
@@ -144,7 +144,7 @@ export async function handleFailure(deps: WorkerDeps, row: InboxRow, facts: Even
       livemode: facts.livemode,
     },
     failure: current,
-    recorded: same ? history.recorded : history.recorded,
+    recorded: history.recorded,
     jobs,
     cardDeclines24h:
       current.cardFingerprint && current.isNew
@@ -280,100 +280,4 @@ function openCase(
   );
   deps.log.info({ caseId: id, kind }, 'case opened');
   return getCase(deps.db, id)!;
-}
-
-/** Merges the event's facts into the case row; returns the merged facts. */
-export function saveFacts(db: WorkerDeps['db'], row: CaseRow, facts: EventFacts, now: number): CaseFacts {
-  const merged: CaseFacts = { ...parseFacts(row.facts_json), ...definedFacts(facts.caseFacts) };
-  const count = countFailures(db, row.id);
-  updateCase(
-    db,
-    row.id,
-    {
-      factsJson: JSON.stringify(merged),
-      failureCount: count,
-      lastEventCreated: Math.max(row.last_event_created ?? 0, facts.created ?? 0) || null,
-      ...(row.payment_intent_id ? {} : { paymentIntentId: facts.paymentIntentId }),
-      ...(row.invoice_id ? {} : { invoiceId: facts.invoiceId }),
-      ...(row.customer_id ? {} : { customerId: facts.customerId }),
-      ...(row.subscription_id ? {} : { subscriptionId: facts.subscriptionId }),
-      ...(row.amount !== null ? {} : { amount: facts.amount }),
-      ...(row.currency ? {} : { currency: facts.currency }),
-    },
-    now,
-  );
-  return merged;
-}
-
-function definedFacts(facts: CaseFacts): CaseFacts {
-  return Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined)) as CaseFacts;
-}
-
-function failureRow(caseId: string, attemptKey: string, f: FailureFacts, row: InboxRow) {
-  return {
-    case_id: caseId,
-    attempt_key: attemptKey,
-    charge_id: f.chargeId,
-    payment_method_id: f.paymentMethodId,
-    card_fingerprint: f.cardFingerprint,
-    card_brand: f.cardBrand,
-    code: f.code,
-    decline_code: f.declineCode,
-    advice_code: f.adviceCode,
-    network_advice_code: f.networkAdviceCode,
-    network_decline_code: f.networkDeclineCode,
-    outcome_type: f.outcomeType,
-    outcome_reason: f.outcomeReason,
-    source: row.transport === 'internal' ? ('retry' as const) : ('webhook' as const),
-    inbox_id: row.id,
-    occurred_at: f.occurredAt,
-  };
-}
-
-function completion(f: FailureFacts) {
-  return {
-    charge_id: f.chargeId,
-    payment_method_id: f.paymentMethodId,
-    card_fingerprint: f.cardFingerprint,
-    card_brand: f.cardBrand,
-    code: f.code,
-    decline_code: f.declineCode,
-    advice_code: f.adviceCode,
-    network_advice_code: f.networkAdviceCode,
-    network_decline_code: f.networkDeclineCode,
-    outcome_type: f.outcomeType,
-    outcome_reason: f.outcomeReason,
-  };
-}
-
-function rowSignals(r: FailureRow) {
-  return {
-    code: r.code,
-    declineCode: r.decline_code,
-    adviceCode: r.advice_code,
-    networkAdviceCode: r.network_advice_code,
-    networkDeclineCode: r.network_decline_code,
-    outcomeType: r.outcome_type,
-    outcomeReason: r.outcome_reason,
-    cardBrand: r.card_brand,
-  };
-}
-
-/** The recorded attempt completed with what the new event knows (recorded values win). */
-function mergedFacts(r: FailureRow, f: FailureFacts): FailureFacts {
-  return {
-    ...f,
-    chargeId: r.charge_id ?? f.chargeId,
-    paymentMethodId: r.payment_method_id ?? f.paymentMethodId,
-    cardFingerprint: r.card_fingerprint ?? f.cardFingerprint,
-    cardBrand: r.card_brand ?? f.cardBrand,
-    code: r.code ?? f.code,
-    declineCode: r.decline_code ?? f.declineCode,
-    adviceCode: r.advice_code ?? f.adviceCode,
-    networkAdviceCode: r.network_advice_code ?? f.networkAdviceCode,
-    networkDeclineCode: r.network_decline_code ?? f.networkDeclineCode,
-    outcomeType: r.outcome_type ?? f.outcomeType,
-    outcomeReason: r.outcome_reason ?? f.outcomeReason,
-    occurredAt: r.occurred_at,
-  };
 }

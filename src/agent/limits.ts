@@ -26,7 +26,7 @@ export const MAX_RETRY_DELAY_MS = 30 * DAY;
 
 /** Stripe's own ceiling on retries per invoice; the policy's `retryDelays` cannot be longer. */
 export const MAX_RETRIES_PER_CASE = 8;
-/** No automated retry once the case's first failure is older than this (Stripe and Recurly stop at 60 days). */
+/** No automated retry once the case is older than this (Stripe and Recurly stop at 60 days). */
 export const MAX_CASE_AGE_FOR_RETRY_MS = 60 * DAY;
 
 /** The highest `escalateAfterFailures` a policy may set (inside Visa's 15 per 30 days). */

@@ -25,7 +25,7 @@ const durationString = (min: number, max: number) =>
       return ms !== undefined && ms >= min && ms <= max;
     },
     {
-      message: `must be a duration such as "30m", "24h" or "3d", between ${min / 1000}s and ${max / 86_400_000}d`,
+      message: `must be a duration such as "30m" or "24h", from ${min / 1000}s to ${max / 86_400_000}d`,
     },
   );
 

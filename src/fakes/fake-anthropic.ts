@@ -42,10 +42,18 @@ export type FakeAnthropicOptions = {
   replies?: FakeReply[];
   /** Answers once the script is used up (default: a 500 saying the script ran out). */
   responder?: (body: Record<string, unknown>, index: number) => FakeReply;
+  /** Answers 429 with `retry-after` once more than `perSecond` requests arrived in the last second. */
+  rateLimit?: { perSecond: number; retryAfterSeconds?: number };
 };
 
 /** The overloaded error body the API sends with HTTP 529. */
 export const OVERLOADED_BODY = { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } };
+
+/** The body of a 429. */
+export const RATE_LIMITED_BODY = {
+  type: 'error',
+  error: { type: 'rate_limit_error', message: 'Rate limited' },
+};
 
 /**
  * A reply with tool calls.
@@ -73,13 +81,28 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
   const queue: FakeReply[] = [...(options.replies ?? [])];
   const requests: RecordedRequest[] = [];
   const prefixes = new Set<string>();
+  const recent: number[] = [];
   const hanging = new Set<express.Response>();
   const app = express();
   app.use(express.json({ limit: '5mb' }));
   app.post('/v1/messages', async (req, res) => {
     const body = req.body as Record<string, unknown>;
     const index = requests.length;
-    requests.push({ body, headers: req.headers, at: Date.now() });
+    const at = Date.now();
+    requests.push({ body, headers: req.headers, at });
+    const limit = options.rateLimit;
+    if (limit) {
+      recent.push(at);
+      while (recent.length > 0 && recent[0]! <= at - 1000) recent.shift();
+      if (recent.length > limit.perSecond) {
+        const retryAfter = String(limit.retryAfterSeconds ?? 1);
+        res
+          .status(429)
+          .set({ 'retry-after': retryAfter, 'request-id': `req_fake_${index}` })
+          .json(RATE_LIMITED_BODY);
+        return;
+      }
+    }
     const reply = queue.shift() ??
       options.responder?.(body, index) ?? {
         kind: 'status',

@@ -303,3 +303,26 @@ describe('the daemon planner', () => {
     );
   });
 });
+
+describe('fake Messages API rate limit', () => {
+  it('answers 429 with retry-after beyond the rate', async () => {
+    const limited = await startFakeAnthropic({
+      rateLimit: { perSecond: 1 },
+      responder: () => toolUse([notify('first_failure')]),
+    });
+    try {
+      const post = () =>
+        fetch(`${limited.url}/v1/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        });
+      expect((await post()).status).toBe(200);
+      const second = await post();
+      expect(second.status).toBe(429);
+      expect(second.headers.get('retry-after')).toBe('1');
+    } finally {
+      await limited.close();
+    }
+  });
+});

@@ -169,7 +169,7 @@ describe('worker', () => {
     expect(inbox(db).at(-1)).toMatchObject({ status: 'skipped', reason: 'case pi_test_1 is closed' });
   });
 
-  it('sends the recovery notice and a thread reply when the customer had been told and a person was involved', async () => {
+  it('sends the recovery notice and a thread reply after notices and an escalation', async () => {
     const { deps, db } = makeDeps();
     for (const [i, at] of [S, S + 1800, S + 90_000].entries()) {
       ingest(db, piFailed({ charge: `ch_r${i}`, created: at }));
@@ -303,7 +303,7 @@ describe('worker', () => {
     ]);
   });
 
-  it('links a basil invoice to its PaymentIntent through live facts and counts one attempt once', async () => {
+  it('links a basil invoice to its PaymentIntent through live facts, one attempt once', async () => {
     const liveFacts = {
       fetch: async () => ({
         status: 'open',

@@ -26,7 +26,7 @@ export function mandatoryEscalation(
   if (ctx.failure.number >= ctx.policy.escalateAfterFailures) {
     return {
       rule: 'escalate_threshold',
-      reason: `failure ${ctx.failure.number} reached the policy's threshold of ${ctx.policy.escalateAfterFailures}`,
+      reason: `failure ${ctx.failure.number} reached the threshold of ${ctx.policy.escalateAfterFailures}`,
       urgency: 'normal',
     };
   }
@@ -69,7 +69,7 @@ export function mandatoryEscalateAction(ctx: PlannerContext): FinalAction | unde
   };
 }
 
-/** The authentication notice, when the customer must authenticate and has not been told about this failure. */
+/** The authentication notice, when the customer must authenticate and was not told about this failure. */
 export function mandatoryAuthNotice(ctx: PlannerContext): FinalAction | undefined {
   const f = ctx.failure;
   if (ctx.case.status === 'closed' || !f || !f.isNew || f.classification.class !== 'needs_authentication') {
