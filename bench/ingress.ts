@@ -77,8 +77,14 @@ export async function run(): Promise<BenchResult> {
     });
     return report(measured, ports.sync, rows);
   } finally {
+    const exited =
+      child.exitCode === null && child.signalCode === null
+        ? new Promise((r) => child.once('exit', r))
+        : Promise.resolve();
     child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(force);
   }
 }
 
