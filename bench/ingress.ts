@@ -10,7 +10,6 @@
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +22,7 @@ import { startHttpServer } from '../src/ingress/server.ts';
 import { makeLogger } from '../src/log.ts';
 import { makeMetrics } from '../src/metrics.ts';
 import { openDatabase } from '../src/store/db.ts';
+import { load, type Measured, type Sample, type Scenario, summarise } from './http-load.ts';
 import type { BenchResult, BenchRow } from './result.ts';
 
 const CONCURRENCY = 50;
@@ -32,14 +32,6 @@ const REQUESTS_PER_ROUND = 5_000;
 const WARMUP = 1_000;
 const MAX_SECONDS_PER_ROUND = 10;
 const SECRET = 'whsec_bench_secret';
-
-type Scenario = {
-  name: string;
-  path: string;
-  make(i: number): { headers: Record<string, string>; body: string };
-};
-type Sample = { latencies: number[]; errors: number; seconds: number };
-type Measured = { name: string; count: number; errors: number; seconds: number; p50: number; p99: number };
 
 /** Runs the benchmark (the `bench/run.ts` entry). */
 export async function run(): Promise<BenchResult> {
@@ -61,12 +53,14 @@ export async function run(): Promise<BenchResult> {
     const samples: Sample[][] = scenarios.map(() => []);
     let offset = 0;
     for (const s of scenarios) {
-      await load(s, s.port, offset, WARMUP);
+      await load(s, s.port, offset, WARMUP, CONCURRENCY, MAX_SECONDS_PER_ROUND);
       offset += WARMUP;
     }
     for (let round = 0; round < ROUNDS; round++) {
       for (const [i, s] of scenarios.entries()) {
-        samples[i]!.push(await load(s, s.port, offset, REQUESTS_PER_ROUND));
+        samples[i]!.push(
+          await load(s, s.port, offset, REQUESTS_PER_ROUND, CONCURRENCY, MAX_SECONDS_PER_ROUND),
+        );
         offset += REQUESTS_PER_ROUND;
       }
     }
@@ -122,72 +116,10 @@ function report(measured: Measured[], sync: string, rows: number): BenchResult {
   };
 }
 
-/** Sends `total` requests with CONCURRENCY in flight, bounded by MAX_SECONDS. */
-function summarise(name: string, samples: Sample[]): Measured {
-  const latencies = samples.flatMap((x) => x.latencies).sort((a, b) => a - b);
-  const pct = (p: number) =>
-    Math.round(100 * (latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0)) /
-    100;
-  return {
-    name,
-    count: latencies.length,
-    errors: samples.reduce((n, x) => n + x.errors, 0),
-    seconds: samples.reduce((n, x) => n + x.seconds, 0),
-    p50: pct(0.5),
-    p99: pct(0.99),
-  };
-}
-
-async function load(s: Scenario, port: number, offset: number, total: number): Promise<Sample> {
-  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const latencies: number[] = [];
-  let next = 0;
-  let errors = 0;
-  const started = process.hrtime.bigint();
-  const deadline = Date.now() + MAX_SECONDS_PER_ROUND * 1000;
-  const worker = async () => {
-    while (next < total && Date.now() < deadline) {
-      const { headers, body } = s.make(offset + next++);
-      const t0 = process.hrtime.bigint();
-      const status = await post(agent, port, s.path, headers, body);
-      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      if (status !== 200) errors++;
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  agent.destroy();
-  return { latencies, errors, seconds };
-}
-
-function post(
-  agent: Agent,
-  port: number,
-  path: string,
-  headers: Record<string, string>,
-  body: string,
-): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        agent,
-        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-function eventTemplate(): Record<string, unknown> {
+/** Sends `total` requests with CONCURRENCY in flight, bounded by MAX_SECONDS. */ function eventTemplate(): Record<
+  string,
+  unknown
+> {
   return {
     id: 'evt_bench',
     object: 'event',
