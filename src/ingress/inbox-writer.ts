@@ -12,6 +12,9 @@ export const MAX_BATCH = 256;
 
 type Waiting = { row: NewInboxRow; now: number; resolve(o: StoreOutcome): void; reject(e: unknown): void };
 
+// Limitation: a row that SQLite refuses for a reason of its own fails the whole commit, so the
+// deliveries sharing it are answered 503 too and come back; none is lost or half-stored.
+
 /** Queues rows and commits them together on the next turn of the event loop. */
 export class InboxWriter {
   readonly #db: Db;

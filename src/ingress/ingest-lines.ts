@@ -114,6 +114,9 @@ export async function ingestStream(
   return counts;
 }
 
+// Limitation: a pretty-printed (multi-line) document is read whole and must fit in 1 MiB; NDJSON
+// input has no total size limit, only 1 MiB per line.
+
 /**
  * The lines of the input, except that an input whose first line is an incomplete JSON object
  * (a pretty-printed document) is yielded whole, as line 1.

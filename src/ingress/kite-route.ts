@@ -27,7 +27,8 @@ export function kiteRouter(deps: IngressDeps, ctx: RouteContext): express.Router
   const router = express.Router();
   const token = deps.config.kiteToken;
   const refuse = (res: Response, refusal: Omit<Refusal, 'route'>) => {
-    recordRefusal(deps, ctx.memory, { ...refusal, route: 'kite' });
+    const key = refusal.key ?? headerKey(res.req);
+    recordRefusal(deps, ctx.memory, { ...refusal, key, route: 'kite' });
     sendRefusal(res, { ...refusal, route: 'kite' });
   };
 
@@ -65,8 +66,7 @@ type Refuse = (res: Response, refusal: Omit<Refusal, 'route'>) => void;
 async function handleKite(deps: IngressDeps, ctx: RouteContext, req: Request, res: Response, refuse: Refuse) {
   const raw = bodyOf(req);
   const mediaType = mediaTypeOf(req);
-  const headerId = req.headers['ce-id'] ?? req.headers['x-kite-event-id'];
-  const key = typeof headerId === 'string' ? headerId : digestOf(raw);
+  const key = headerKey(req) ?? digestOf(raw);
   const input = readKiteInput(req.headers, raw, mediaType);
   if ('refusal' in input) {
     refuse(res, { ...input.refusal, key });
@@ -133,6 +133,12 @@ export function readKiteInput(
     };
   }
   return { transport: 'kite-http', raw, payload: parsed };
+}
+
+/** The CloudEvent id the request names in its headers, if any: what a repeated refusal is known by. */
+function headerKey(req: Request): string | undefined {
+  const id = req.headers['ce-id'] ?? req.headers['x-kite-event-id'];
+  return typeof id === 'string' ? id : undefined;
 }
 
 /** Constant-time comparison of two secrets of any length (compares their SHA-256 digests). */

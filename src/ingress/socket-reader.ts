@@ -26,6 +26,8 @@ export type SocketReader = { stop(): Promise<void> };
  * const reader = startSocketReader({ ...deps, path: '/tmp/kite.sock' });
  * await reader.stop();
  */
+// Limitation: Kite's socket cannot be acknowledged, so events written while the daemon is away,
+// or skipped by Kite because this reader was slow, are lost; nothing here fills such gaps.
 export function startSocketReader(deps: IngressDeps & { path: string; retry?: SocketRetry }): SocketReader {
   const retry = deps.retry ?? DEFAULT_SOCKET_RETRY;
   const log = deps.log.child({ socket: deps.path });

@@ -91,6 +91,14 @@ describe('kite data that is not a whole event', () => {
     });
   }
 
+  it('reads data given as the original body text', async () => {
+    const fixture = loadFixture('pi-failed-raw-body.json');
+    const envelope = { ...JSON.parse(kiteRequest('replay', fixture.value).body), data: fixture.raw };
+    const res = await postKite(h.url, JSON.stringify(envelope), { 'content-type': 'application/json' });
+    expect(await res.json()).toMatchObject({ status: 'stored' });
+    expect(h.rows()[0]).toMatchObject({ dedup_key: 'evt_test_rawbody_1', object_id: 'pi_test_rawbody_1' });
+  });
+
   it('synthesises an envelope around an event data part', async () => {
     const dataPart = loadFixture('invoice-failed-data-only.json').value;
     const { headers, body } = kiteRequest('replay', dataPart, { type: 'com.stripe.invoice.payment_failed' });
