@@ -1,14 +1,18 @@
 /**
  * Builds what `replay` decides with: the agent's own `decide()` with the chosen planner and
- * prompt, so a replayed decision goes through exactly the guardrails the daemon uses. Nothing
- * here can act: no Stripe, Slack or SMTP client is made, and the database is not touched.
+ * prompt, so a replayed decision goes through exactly the guardrails the daemon uses (and a
+ * failing model falls back to the rules planner, as in the daemon). Nothing here can act: no
+ * Stripe, Slack or SMTP client is made, and the database is not touched.
  */
-import { decide } from '../agent/decide.ts';
+import { existsSync } from 'node:fs';
 import type { PlannerContext, Trigger } from '../agent/context-types.ts';
-import { makeRulesPlanner } from '../agent/rules-planner.ts';
+import { decide } from '../agent/decide.ts';
+import { makePlanner } from '../agent/make-planner.ts';
 import { DEFAULT_POLICY } from '../agent/policy.ts';
-import type { Config } from '../config.ts';
+import { loadPrompt } from '../agent/prompt.ts';
+import { type Config, plannerChoice } from '../config.ts';
 import { UsageError } from '../errors.ts';
+import { silentLogger } from '../log.ts';
 import type { Decider } from './replay-core.ts';
 import type { ReplaySetup } from './replay-render.ts';
 
@@ -19,20 +23,34 @@ const PLANNER_TRIGGERS: ReadonlySet<string> = new Set<Trigger>([
   'card_updated',
 ]);
 
-/** The decider for `config` (planner, model) and an optional prompt file. */
+/**
+ * The decider for `config` (planner, model) and an optional prompt file. Throws a
+ * {@link UsageError} when the choice cannot be honoured (claude without a key, a missing file).
+ */
 export async function makeReplayDecider(
   config: Config,
   options: { promptFile?: string | undefined },
 ): Promise<{ decide: Decider; setup: ReplaySetup }> {
-  if (config.planner === 'claude' || options.promptFile) {
-    throw new UsageError('the claude planner is not available to replay in this build');
+  const choice = plannerChoice(config);
+  if (config.planner === 'claude' && choice.planner !== 'claude') {
+    throw new UsageError(`--planner claude needs ANTHROPIC_API_KEY (${choice.reason})`);
   }
-  const planner = makeRulesPlanner();
+  if (options.promptFile !== undefined) {
+    if (choice.planner !== 'claude') {
+      throw new UsageError(
+        `--prompt only changes the claude planner, and the rules planner was chosen (${choice.reason})`,
+      );
+    }
+    if (!existsSync(options.promptFile)) throw new UsageError(`--prompt ${options.promptFile}: no such file`);
+  }
+  const prompt = choice.planner === 'claude' ? loadPrompt(options.promptFile) : undefined;
+  const planner = makePlanner(config, silentLogger, undefined, prompt ? { prompt } : {});
   return {
     decide: async (context) => {
       const schema = (context as { schema?: unknown } | null)?.schema;
-      if (schema !== 1)
+      if (schema !== 1) {
         throw new Error(`the recorded context has schema ${String(schema)}; this build reads 1`);
+      }
       const trigger = String((context as { trigger?: unknown }).trigger);
       if (!PLANNER_TRIGGERS.has(trigger))
         return { skipped: `decided by code on ${trigger}, not by a planner` };
@@ -44,6 +62,11 @@ export async function makeReplayDecider(
         fallbackReason: decision.fallbackReason ?? undefined,
       };
     },
-    setup: { planner: 'rules', model: null, promptHash: null, policyHash: null },
+    setup: {
+      planner: choice.planner,
+      model: choice.planner === 'claude' ? config.anthropicModel : null,
+      promptHash: prompt?.hash ?? null,
+      policyHash: null,
+    },
   };
 }
