@@ -17,6 +17,8 @@ describe('billing-agent replay', () => {
       [['replay', '--planner', 'gpt'], /--planner must be rules or claude/],
       [['replay', '--since', 'yesterday'], /--since yesterday/],
       [['replay', '--unknown'], /Unknown option/],
+      [['replay', '--planner', 'claude'], /--planner claude needs ANTHROPIC_API_KEY/],
+      [['replay', '--prompt', 'prompts/policy.md'], /--prompt only changes the claude planner/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(args);
