@@ -4,7 +4,8 @@
  */
 import { accessSync, constants, existsSync, statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Config } from '../config.ts';
+import { loadPolicy } from '../agent/policy.ts';
+import { type Config, ConfigError } from '../config.ts';
 import { probeDatabaseWritable } from '../store/db-probe.ts';
 import { type Check, errorText, ok, problem, skipped } from './doctor-check.ts';
 
@@ -34,6 +35,22 @@ const formatBytes = (n: number) =>
 export function localChecks(config: Config): Check[] {
   const dbPath = config.databasePath;
   return [
+    {
+      name: 'policy',
+      async run() {
+        if (!config.policyFile)
+          return ok('embedded default: notify and retry in 30m, then 24h, escalate at 3');
+        try {
+          const policy = loadPolicy(config.policyFile);
+          return ok(
+            `${config.policyFile}: retries after ${policy.retryDelays.join(', ')}, escalate at ${policy.escalateAfterFailures}`,
+          );
+        } catch (error) {
+          const detail = error instanceof ConfigError ? error.problems.join('; ') : errorText(error);
+          return problem(detail, 'fix the policy file (see the README, Policy and guardrails)');
+        }
+      },
+    },
     {
       name: 'database writable',
       async run(timeoutMs) {

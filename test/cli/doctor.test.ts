@@ -2,6 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeSlack } from '../../src/fakes/fake-slack.ts';
+import { startFakeStripe } from '../../src/fakes/fake-stripe.ts';
 import { GOOD, type Stubs, startStubs } from './doctor-stubs.ts';
 import { runCli } from './run-cli.ts';
 
@@ -117,6 +119,42 @@ describe('billing-agent doctor', () => {
       const r = await runCli(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toContain('usage: billing-agent doctor');
+    }
+  });
+});
+
+describe('billing-agent doctor against the shared fakes', () => {
+  it('reads the fake Stripe and Slack, and names a Slack channel fault and a bad policy file', async () => {
+    const [stripe, slack] = await Promise.all([startFakeStripe(), startFakeSlack()]);
+    const policy = join(dir, 'policy.json');
+    writeFileSync(policy, JSON.stringify({ retryDelays: ['30m', '400d'], escalateAfterFails: 3 }));
+    try {
+      const env = {
+        DATABASE_PATH: join(dir, 'shared.db'),
+        STRIPE_SECRET_KEY: 'sk_test_shared',
+        STRIPE_API_BASE: stripe.url,
+        SLACK_BOT_TOKEN: 'xoxb-shared',
+        SLACK_CHANNEL: 'C0SHARED',
+        SLACK_API_URL: slack.url,
+        POLICY_FILE: policy,
+      };
+      const good = await runCli(['doctor'], { env: { ...env, POLICY_FILE: '' } });
+      expect(good.code).toBe(0);
+      expect(statusOf(good.stdout, 'stripe')).toBe('ok');
+      expect(statusOf(good.stdout, 'slack channel')).toBe('ok');
+      expect(statusOf(good.stdout, 'policy')).toBe('ok');
+
+      slack.fail({ method: 'conversations.info', error: 'channel_not_found' });
+      const bad = await runCli(['doctor'], { env });
+      expect(bad.code).toBe(1);
+      expect(statusOf(bad.stdout, 'slack channel')).toBe('problem');
+      expect(bad.stdout).toContain('channel_not_found');
+      expect(statusOf(bad.stdout, 'policy')).toBe('problem');
+      expect(bad.stdout).toContain('retryDelays[1]');
+      expect(stripe.requests.every((r) => r.method === 'GET')).toBe(true);
+      expect(slack.messages).toHaveLength(0);
+    } finally {
+      await Promise.all([stripe.close(), slack.close()]);
     }
   });
 });
