@@ -213,3 +213,14 @@ export function listRecordedDecisions(
     )
     .all(...params) as RecordedDecision[];
 }
+
+/** Events still pending plus jobs pending or running: zero when the daemon has nothing left to do. */
+export function outstandingWork(db: Db): number {
+  const row = db
+    .prepare(
+      `SELECT (SELECT COUNT(*) FROM inbox WHERE status = 'pending')
+            + (SELECT COUNT(*) FROM jobs WHERE state IN ('pending', 'running')) AS n`,
+    )
+    .get() as { n: number };
+  return row.n;
+}

@@ -1,0 +1,149 @@
+/**
+ * Runs `billing-agent demo` to completion as a user would, then audits and replays the
+ * database it leaves behind, through the same CLI.
+ */
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startFakeAnthropic, toolUse } from '../../src/fakes/fake-anthropic.ts';
+import { type CliResult, runCli } from './run-cli.ts';
+
+let demo: CliResult;
+let dbPath: string;
+
+beforeAll(async () => {
+  demo = await runCli(['demo'], { timeoutMs: 90_000 });
+  dbPath = /The database is kept at (\S+)\. /.exec(demo.stdout)?.[1] ?? '';
+}, 100_000);
+
+describe('billing-agent demo', () => {
+  it('runs to completion and says every payment went as expected', () => {
+    expect(demo.stderr).toBe('');
+    expect(demo.stdout).not.toContain('FAIL');
+    expect(demo.code).toBe(0);
+    expect(dbPath).toMatch(/billing-agent\.db$/);
+  });
+
+  it('shows two declined retries, two notices and an escalation for the declining card', () => {
+    const part = section(demo.stdout, 'pi_demo_always_declines');
+    expect(part).toContain('received through kite-http');
+    expect(part.match(/retry \d: /g)).toHaveLength(2);
+    expect(part).toContain('e-mail "first_failure"');
+    expect(part).toContain('e-mail "update_payment_method"');
+    expect(part).toMatch(/escalation posted in Slack channel C0DEMOBILLING/);
+  });
+
+  it('shows the insufficient-funds card recovered by one retry and the case closed', () => {
+    const part = section(demo.stdout, 'pi_demo_funds_then_ok');
+    expect(part.match(/retry \d: /g)).toHaveLength(1);
+    expect(part).toContain('case closed');
+  });
+
+  it('asks the customer to authenticate and never retries off-session', () => {
+    const part = section(demo.stdout, 'pi_demo_needs_auth');
+    expect(part).toContain('e-mail "authenticate"');
+    expect(part).not.toMatch(/retry \d: /);
+    expect(part).toContain('¥5,000');
+  });
+
+  it('prints notice texts with masked addresses and the next commands', () => {
+    expect(demo.stdout).toContain('Subject: ');
+    expect(demo.stdout).not.toMatch(/ada\.lovelace@example\.com/);
+    expect(demo.stdout).toContain(`npx billing-agent audit pi_demo_always_declines --db ${dbPath}`);
+    expect(demo.stdout).toContain(`npx billing-agent replay --db ${dbPath}`);
+  });
+
+  it('leaves a database that audit reads', async () => {
+    const r = await runCli(['audit', 'pi_demo_always_declines', '--db', dbPath]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Case pi_demo_always_declines (payment_intent)');
+    expect(r.stdout).toContain('escalate_to_human');
+  });
+
+  it('replays the recorded decisions with the rules planner and finds no difference', async () => {
+    const r = await runCli(['replay', '--db', dbPath, '--fail-on-diff']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Summary: \d+ decisions, (\d+) same, 0 different, 0 could not be re-decided/);
+  });
+
+  it('replays one case as json', async () => {
+    const r = await runCli(['replay', '--case', 'pi_demo_funds_then_ok', '--json', '--db', dbPath]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.version).toBe(1);
+    expect(doc.decisions.length).toBeGreaterThan(0);
+    expect(new Set(doc.decisions.map((d: { caseId: string }) => d.caseId))).toEqual(
+      new Set(['pi_demo_funds_then_ok']),
+    );
+  });
+
+  it('exits 1 with --fail-on-diff when a recorded decision differs from what would be decided now', async () => {
+    const copy = join(mkdtempSync(join(tmpdir(), 'ba-replay-')), 'changed.db');
+    copyFileSync(dbPath, copy);
+    const db = new Database(copy);
+    db.prepare(
+      `UPDATE decisions SET actions_json = ? WHERE id = (SELECT MIN(id) FROM decisions WHERE case_id = 'pi_demo_always_declines')`,
+    ).run(JSON.stringify([{ tool: 'retry_payment', input: { delay_seconds: 86_400, rationale: 'edited' } }]));
+    db.close();
+    const r = await runCli(['replay', '--db', copy, '--fail-on-diff']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('<- different');
+    expect(r.stdout).toMatch(/1 different/);
+    const plain = await runCli(['replay', '--db', copy]);
+    expect(plain.code).toBe(0);
+  });
+});
+
+describe('billing-agent replay --planner claude', () => {
+  it('re-decides with another prompt and model against a local Messages API, writing nothing', async () => {
+    const escalate = { summary: 'always escalate', urgency: 'high', rationale: 'the new prompt says so' };
+    const fake = await startFakeAnthropic({
+      responder: () => toolUse([{ name: 'escalate_to_human', input: escalate }]),
+    });
+    const prompt = join(mkdtempSync(join(tmpdir(), 'ba-prompt-')), 'policy-v2.md');
+    writeFileSync(prompt, 'Always escalate every failed payment to a person.\n');
+    const countDecisions = () => {
+      const db = new Database(dbPath, { readonly: true });
+      const n = (db.prepare('SELECT COUNT(*) AS n FROM decisions').get() as { n: number }).n;
+      db.close();
+      return n;
+    };
+    const before = countDecisions();
+    try {
+      const args = [
+        'replay',
+        '--planner',
+        'claude',
+        '--prompt',
+        prompt,
+        '--model',
+        'claude-test-1',
+        '--db',
+        dbPath,
+      ];
+      const env = { ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: fake.url };
+      const r = await runCli([...args, '--fail-on-diff'], { env });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/with the claude planner, model claude-test-1, prompt [0-9a-f]{12}/);
+      expect(r.stdout).toContain('escalate_to_human   <- different');
+      expect(fake.requests.length).toBeGreaterThan(0);
+      const body = fake.requests[0]!.body;
+      expect(body.model).toBe('claude-test-1');
+      expect(JSON.stringify(body.system)).toContain('Always escalate every failed payment');
+    } finally {
+      await fake.close();
+    }
+    expect(countDecisions()).toBe(before);
+  });
+});
+
+/** The part of the demo output about one payment. */
+function section(stdout: string, id: string): string {
+  const start = stdout.indexOf(`\n${id}: `);
+  const next = stdout.slice(start + 1).search(/\n(pi_demo_\w+: |The stand-ins saw)/);
+  return stdout.slice(start, next < 0 ? undefined : start + 1 + next);
+}
