@@ -114,34 +114,48 @@ export async function ingestStream(
   return counts;
 }
 
-// Limitation: a pretty-printed (multi-line) document is read whole and must fit in 1 MiB; NDJSON
-// input has no total size limit, only 1 MiB per line.
+// Limitation: a pretty-printed (multi-line) document is read whole only up to 1 MiB; past that,
+// or when the lines do not form one JSON document, they are taken one by one as NDJSON.
 
 /**
  * The lines of the input, except that an input whose first line is an incomplete JSON object
- * (a pretty-printed document) is yielded whole, as line 1.
+ * and whose lines together form one JSON document (a pretty-printed event) is yielded whole, as
+ * line 1. Otherwise every line is yielded as it is, so a broken first line loses nothing else.
  */
 async function* documents(input: NodeJS.ReadableStream): AsyncGenerator<Line> {
   const lines = readLines(input);
-  let first: Line | undefined;
+  let first = true;
   for await (const line of lines) {
-    if (first === undefined) {
-      if (line.text.trim() === '') continue;
-      first = line;
-      const text = line.text.trim();
-      if (!line.tooLong && text.startsWith('{') && parseJsonText(text, 'line').kind === 'unusable') {
-        const rest: string[] = [line.text];
-        let size = line.text.length;
-        let tooLong = false;
-        for await (const more of lines) {
-          size += more.text.length + 1;
-          tooLong ||= more.tooLong || size > BODY_LIMIT_BYTES;
-          if (!tooLong) rest.push(more.text);
-        }
-        yield { number: line.number, text: tooLong ? '' : rest.join('\n'), tooLong };
-        return;
+    const text = line.text.trim();
+    if (!first || text === '') {
+      yield line;
+      continue;
+    }
+    first = false;
+    if (line.tooLong || !text.startsWith('{') || parseJsonText(text, 'line').kind === 'json') {
+      yield line;
+      continue;
+    }
+    const held: Line[] = [line];
+    let size = line.text.length;
+    let overflow = false;
+    for await (const more of lines) {
+      if (overflow) {
+        yield more;
+        continue;
+      }
+      held.push(more);
+      size += more.text.length + 1;
+      if (more.tooLong || size > BODY_LIMIT_BYTES) {
+        overflow = true;
+        yield* held;
       }
     }
-    yield line;
+    if (overflow) return;
+    const whole = held.map((l) => l.text).join('\n');
+    if (parseJsonText(whole, 'document').kind === 'json')
+      yield { number: line.number, text: whole, tooLong: false };
+    else yield* held;
+    return;
   }
 }

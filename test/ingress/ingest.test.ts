@@ -99,6 +99,15 @@ describe('ingestStream', () => {
     db.close();
   });
 
+  it('keeps the good lines when the first line is broken', async () => {
+    const db = openDatabase(join(dir, 'e.db'));
+    const text = [`{"id": "evt_cut`, kiteLine(failed.value), JSON.stringify(paid.value)].join('\n');
+    const counts = await ingestStream(makeDeps(db, {}), Readable.from([text]));
+    expect(counts).toMatchObject({ lines: 3, stored: 2, invalid: 1 });
+    expect(counts.problems).toEqual([{ line: 1, reason: 'line is not JSON', stored: false }]);
+    db.close();
+  });
+
   it('reports each bad line with its number and why', async () => {
     const db = openDatabase(join(dir, 'd.db'));
     const text = [
