@@ -26,7 +26,7 @@ export function checkExpectations(doc: AuditDocument, stripe: FakeStripe): Expec
   const b = find(funds!.id);
   expect(
     funds!.id,
-    confirms(funds!.id) === 1 && b?.status === 'closed',
+    confirms(funds!.id) === 1 && b?.status === 'closed' && notices(funds!.id).includes('first_failure'),
     `${confirms(funds!.id)} retry, notices [${notices(funds!.id).join(', ')}], case ${b?.status ?? 'missing'}`,
   );
   expect(

@@ -18,7 +18,8 @@ function plain(mrkdwn: string): string {
   return mrkdwn
     .replace(/<([^|>]+)\|([^>]+)>/g, '$2')
     .replace(/<([^>]+)>/g, '$1')
-    .replace(/\*([^*\n]+)\*/g, '$1');
+    .replace(/\*([^*\n]+)\*/g, '$1')
+    .replace(/`([^`\n]+)`/g, '$1');
 }
 
 /** The readable text of a Block Kit message: section texts and fields, context elements. */

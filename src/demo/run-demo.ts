@@ -134,10 +134,7 @@ export async function runDemo(io: Io, options: DemoOptions = {}): Promise<number
   } finally {
     db.close();
   }
-  say(
-    '',
-    `What happened (seconds after the first event, ${((Date.now() - startMs) / 1000).toFixed(1)} s in all):`,
-  );
+  say('', `What happened (seconds from the start; ${((Date.now() - startMs) / 1000).toFixed(1)} s in all):`);
   io.stdout.write(
     renderDemoReport(DEMO_PAYMENTS, doc, startMs, { mails: smtp.messages, slack: slack.messages }),
   );

@@ -52,7 +52,7 @@ export const DEMO_PAYMENTS: readonly DemoPayment[] = [
     amount: 1999,
     currency: 'eur',
     card: 'a card with insufficient funds that succeeds on the next try (like 4000 0000 0000 9995, later topped up)',
-    expect: 'one notice and one retry that succeeds, then the case closes',
+    expect: 'a notice and one retry that succeeds; the case closes and the customer is told it went through',
     script: { kind: 'decline_until', succeedOnAttempt: 1, declineCode: 'insufficient_funds' },
     lastPaymentError: {
       type: 'card_error',
