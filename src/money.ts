@@ -50,15 +50,28 @@ export function toMajorUnits(amount: number, currency: string): number {
 export function formatAmount(amount: number, currency: string, locale = 'en-US'): string {
   const decimals = currencyDecimals(currency);
   try {
-    return new Intl.NumberFormat(locale, {
-      style: 'currency',
-      currency: currency.toUpperCase(),
-      minimumFractionDigits: decimals,
-      maximumFractionDigits: decimals,
-    })
+    return formatterFor(locale, currency, decimals)
       .format(toMajorUnits(amount, currency))
       .replace(/\u00a0/g, ' ');
   } catch {
     return `${toMajorUnits(amount, currency).toFixed(decimals)} ${currency.toUpperCase()}`;
   }
+}
+
+const FORMATTERS = new Map<string, Intl.NumberFormat>();
+
+/** One `Intl.NumberFormat` per locale and currency: building one costs far more than using it. */
+function formatterFor(locale: string, currency: string, decimals: number): Intl.NumberFormat {
+  const key = `${locale}|${currency}`;
+  let formatter = FORMATTERS.get(key);
+  if (!formatter) {
+    formatter = new Intl.NumberFormat(locale, {
+      style: 'currency',
+      currency: currency.toUpperCase(),
+      minimumFractionDigits: decimals,
+      maximumFractionDigits: decimals,
+    });
+    FORMATTERS.set(key, formatter);
+  }
+  return formatter;
 }

@@ -17,6 +17,7 @@ import { decide } from './decide.ts';
 import type { EventFacts } from './facts.ts';
 import { countDecision, skipRow } from './outcome.ts';
 import { recordDecision, scheduleActions } from './record.ts';
+import { commitTx } from './commit-queue.ts';
 import type { RowOutcome, WorkerDeps } from './worker-types.ts';
 
 export const CARD_UPDATE_TYPES: ReadonlySet<string> = new Set([
@@ -96,7 +97,7 @@ export async function handleCardUpdate(
     return skipRow(db, row.id, 'stale event: older than the last failure', cases[0]!.id, now);
 
   let written = false;
-  db.transaction(() => {
+  await commitTx(db, () => {
     if (!isInboxPending(db, row.id)) return;
     for (const { c, context, decision, stored } of plans) {
       const facts2: CaseFacts = { ...stored, updatedPaymentMethodId: pm, cardUpdatedAt: updatedAt };
@@ -125,7 +126,7 @@ export async function handleCardUpdate(
     }
     finishInboxRow(db, row.id, { status: 'done', caseId: plans[0]!.c.id }, now);
     written = true;
-  }).immediate();
+  });
   if (written) for (const p of plans) countDecision(deps.metrics, p.decision);
   return { status: written ? 'done' : 'skipped', reason: null, caseId: plans[0]!.c.id };
 }

@@ -41,6 +41,7 @@ import { countDecision, skipRow } from './outcome.ts';
 import { recordDecision, scheduleActions, scheduleIncident, scheduleReply } from './record.ts';
 import { assessStorm, stormMeta } from './storm.ts';
 import { closeCasesInTx } from './handle-terminal.ts';
+import { commitTx } from './commit-queue.ts';
 import type { RowOutcome, WorkerDeps } from './worker-types.ts';
 
 /** Handles one failure event. */
@@ -65,7 +66,7 @@ export async function handleFailure(deps: WorkerDeps, row: InboxRow, facts: Even
     const before = classifyDecline(rowSignals(same)).class;
     const after = classifyDecline(signalsOf(mergedFacts(same, failure))).class;
     if (!(RETRYABLE_CLASSES.has(before) && !RETRYABLE_CLASSES.has(after))) {
-      db.transaction(() => {
+      await commitTx(db, () => {
         if (!isInboxPending(db, row.id)) return;
         completeFailure(db, same.id, completion(failure));
         saveFacts(db, existing!, facts, now);
@@ -75,7 +76,7 @@ export async function handleFailure(deps: WorkerDeps, row: InboxRow, facts: Even
           { status: 'skipped', reason: `duplicate failure already counted (${same.attempt_key})`, caseId },
           now,
         );
-      }).immediate();
+      });
       return { status: 'skipped', reason: 'duplicate failure already counted', caseId };
     }
     trigger = 'failure_details';
@@ -86,7 +87,7 @@ export async function handleFailure(deps: WorkerDeps, row: InboxRow, facts: Even
     facts.created !== null &&
     facts.created < existing.last_event_created
   ) {
-    db.transaction(() => {
+    await commitTx(db, () => {
       if (!isInboxPending(db, row.id)) return;
       insertFailure(db, failureRow(caseId, attemptKeyOf(facts), failure, row), now);
       finishInboxRow(
@@ -95,7 +96,7 @@ export async function handleFailure(deps: WorkerDeps, row: InboxRow, facts: Even
         { status: 'skipped', reason: 'stale event: failure counted, no new decision', caseId },
         now,
       );
-    }).immediate();
+    });
     return { status: 'skipped', reason: 'stale event', caseId };
   }
 
@@ -103,11 +104,11 @@ export async function handleFailure(deps: WorkerDeps, row: InboxRow, facts: Even
   if (live.snapshot?.status && FINISHED_STATUSES.has(live.snapshot.status)) {
     const reason = `live status ${live.snapshot.status}`;
     if (!existing) return skipRow(db, row.id, `${reason}: nothing to do`, null, now);
-    db.transaction(() => {
+    await commitTx(db, () => {
       if (!isInboxPending(db, row.id)) return;
       closeCasesInTx(deps, { cases: [existing], reason, success: false, row, facts, now });
       finishInboxRow(db, row.id, { status: 'done', reason, caseId }, now);
-    }).immediate();
+    });
     return { status: 'done', reason, caseId };
   }
 
@@ -164,7 +165,7 @@ export async function handleFailure(deps: WorkerDeps, row: InboxRow, facts: Even
   const decision = await decide(context, deps.planner, deps.policy);
 
   let written = false;
-  db.transaction(() => {
+  await commitTx(db, () => {
     if (!isInboxPending(db, row.id)) return;
     const caseRow = getCase(db, caseId) ?? openCase(deps, caseId, key.kind, facts, now);
     for (const other of open) {
@@ -214,7 +215,7 @@ export async function handleFailure(deps: WorkerDeps, row: InboxRow, facts: Even
     }
     finishInboxRow(db, row.id, { status: 'done', caseId }, now);
     written = true;
-  }).immediate();
+  });
   if (!written) return { status: 'skipped', reason: 'row no longer pending', caseId };
   countDecision(deps.metrics, decision);
   log.info(

@@ -18,6 +18,7 @@ import type { FinalAction } from './guardrails/types.ts';
 import { policyHash } from './policy.ts';
 import { countDecision, skipRow } from './outcome.ts';
 import { recordDecision, scheduleReply } from './record.ts';
+import { commitTx } from './commit-queue.ts';
 import type { RowOutcome, WorkerDeps } from './worker-types.ts';
 
 const SUCCESS_TYPES = new Set([
@@ -37,7 +38,11 @@ export const TERMINAL_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 /** Handles one terminal event. */
-export function handleTerminal(deps: WorkerDeps, row: InboxRow, facts: EventFacts): RowOutcome {
+export async function handleTerminal(
+  deps: WorkerDeps,
+  row: InboxRow,
+  facts: EventFacts,
+): Promise<RowOutcome> {
   const { db, clock } = deps;
   const now = clock.now();
   const cases =
@@ -50,11 +55,11 @@ export function handleTerminal(deps: WorkerDeps, row: InboxRow, facts: EventFact
   const paidNothing = facts.amountPaid === 0 || (facts.amountPaid === null && facts.amount === 0);
   const success = SUCCESS_TYPES.has(facts.type) && !paidNothing;
   let decisions: Decision[] = [];
-  db.transaction(() => {
+  await commitTx(db, () => {
     if (!isInboxPending(db, row.id)) return;
     decisions = closeCasesInTx(deps, { cases, reason: facts.type, success, row, facts, now });
     finishInboxRow(db, row.id, { status: 'done', caseId: cases[0]!.id }, now);
-  }).immediate();
+  });
   for (const d of decisions) countDecision(deps.metrics, d);
   return { status: 'done', reason: null, caseId: cases[0]!.id };
 }

@@ -1,21 +1,22 @@
 /** Small helpers shared by the event handlers: skipping a row, and metrics for a decision. */
 import type { Metrics } from '../metrics.ts';
 import type { Db } from '../store/db.ts';
+import { commitTx } from './commit-queue.ts';
 import { finishInboxRow, isInboxPending } from '../store/inbox-claims.ts';
 import { type Decision, overallVerdict } from './decide.ts';
 import type { RowOutcome } from './worker-types.ts';
 
 /** Marks the row skipped with a reason (in its own transaction, unless it is no longer pending). */
-export function skipRow(
+export async function skipRow(
   db: Db,
   inboxId: number,
   reason: string,
   caseId: string | null,
   now: number,
-): RowOutcome {
-  db.transaction(() => {
+): Promise<RowOutcome> {
+  await commitTx(db, () => {
     if (isInboxPending(db, inboxId)) finishInboxRow(db, inboxId, { status: 'skipped', reason, caseId }, now);
-  }).immediate();
+  });
   return { status: 'skipped', reason, caseId };
 }
 

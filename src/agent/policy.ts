@@ -101,8 +101,15 @@ export function parsePolicy(raw: unknown, label = 'policy'): Policy {
 
 /** A short, stable hash of the policy's content, recorded on every decision. */
 export function policyHash(policy: Policy): string {
-  return createHash('sha256').update(canonicalJson(policy)).digest('hex').slice(0, 16);
+  let hash = HASHES.get(policy);
+  if (!hash) {
+    hash = createHash('sha256').update(canonicalJson(policy)).digest('hex').slice(0, 16);
+    HASHES.set(policy, hash);
+  }
+  return hash;
 }
+
+const HASHES = new WeakMap<Policy, string>();
 
 /** Retry delays in milliseconds. */
 export function retryDelaysMs(policy: Policy): number[] {

@@ -4,6 +4,7 @@
  * PaymentIntent, charges, the invoice) is an alias, so events of any kind find the same case.
  */
 import type { Db } from './db.ts';
+import { stmt } from './statements.ts';
 
 export type CaseKind = 'payment_intent' | 'invoice' | 'charge';
 
@@ -41,25 +42,25 @@ export type NewCase = {
 
 /** One case by id. */
 export function getCase(db: Db, id: string): CaseRow | undefined {
-  return db.prepare('SELECT * FROM cases WHERE id = ?').get(id) as CaseRow | undefined;
+  return stmt(db, 'SELECT * FROM cases WHERE id = ?').get(id) as CaseRow | undefined;
 }
 
 /** The case that any of these ids (case ids or aliases) leads to; open cases first, then the newest. */
 export function findCase(db: Db, ids: readonly string[]): CaseRow | undefined {
   if (ids.length === 0) return undefined;
   const marks = ids.map(() => '?').join(',');
-  return db
-    .prepare(
-      `SELECT c.* FROM cases c
-       WHERE c.id IN (${marks}) OR c.id IN (SELECT case_id FROM case_aliases WHERE alias IN (${marks}))
-       ORDER BY c.status = 'open' DESC, c.opened_at DESC LIMIT 1`,
-    )
-    .get(...ids, ...ids) as CaseRow | undefined;
+  // Every case is an alias of itself, so the alias index finds cases by any of their ids.
+  return stmt(
+    db,
+    `SELECT * FROM cases WHERE id IN (SELECT case_id FROM case_aliases WHERE alias IN (${marks}))
+     ORDER BY status = 'open' DESC, opened_at DESC LIMIT 1`,
+  ).get(...ids) as CaseRow | undefined;
 }
 
 /** Creates a case (open) with its own id as an alias. */
 export function insertCase(db: Db, row: NewCase, now: number): void {
-  db.prepare(
+  stmt(
+    db,
     `INSERT INTO cases (id, kind, payment_intent_id, invoice_id, customer_id, subscription_id, status, amount,
                         currency, livemode, opened_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)`,
@@ -81,10 +82,11 @@ export function insertCase(db: Db, row: NewCase, now: number): void {
 
 /** Points these ids at the case; an id already pointing elsewhere keeps its case. */
 export function addAliases(db: Db, caseId: string, ids: readonly string[]): void {
-  const stmt = db.prepare(
+  const insert = stmt(
+    db,
     'INSERT INTO case_aliases (alias, case_id) VALUES (?, ?) ON CONFLICT (alias) DO NOTHING',
   );
-  for (const id of ids) stmt.run(id, caseId);
+  for (const id of ids) insert.run(id, caseId);
 }
 
 /** Fields of a case the agent updates as it learns. */
@@ -116,7 +118,7 @@ const COLUMNS: Record<keyof CasePatch, string> = {
 export function updateCase(db: Db, id: string, patch: CasePatch, now: number): void {
   const keys = (Object.keys(patch) as (keyof CasePatch)[]).filter((k) => patch[k] !== undefined);
   const sets = keys.map((k) => `${COLUMNS[k]} = ?`);
-  db.prepare(`UPDATE cases SET ${[...sets, 'updated_at = ?'].join(', ')} WHERE id = ?`).run(
+  stmt(db, `UPDATE cases SET ${[...sets, 'updated_at = ?'].join(', ')} WHERE id = ?`).run(
     ...keys.map((k) => patch[k] as string | number | null),
     now,
     id,
@@ -125,27 +127,28 @@ export function updateCase(db: Db, id: string, patch: CasePatch, now: number): v
 
 /** Closes a case with a reason (`payment_intent.succeeded`, `merged`, …). */
 export function closeCase(db: Db, id: string, reason: string, now: number): void {
-  db.prepare(
+  stmt(
+    db,
     `UPDATE cases SET status = 'closed', close_reason = ?, closed_at = ?, updated_at = ? WHERE id = ? AND status = 'open'`,
   ).run(reason, now, now, id);
 }
 
 /** Open cases of a customer, oldest first. */
 export function listOpenCasesOfCustomer(db: Db, customerId: string): CaseRow[] {
-  return db
-    .prepare(`SELECT * FROM cases WHERE customer_id = ? AND status = 'open' ORDER BY opened_at`)
-    .all(customerId) as CaseRow[];
+  return stmt(db, `SELECT * FROM cases WHERE customer_id = ? AND status = 'open' ORDER BY opened_at`).all(
+    customerId,
+  ) as CaseRow[];
 }
 
 /** How many cases are open (metrics). */
 export function countOpenCases(db: Db): number {
-  return (db.prepare(`SELECT COUNT(*) AS n FROM cases WHERE status = 'open'`).get() as { n: number }).n;
+  return (stmt(db, `SELECT COUNT(*) AS n FROM cases WHERE status = 'open'`).get() as { n: number }).n;
 }
 
 /** Every id that leads to a case (its aliases). */
 export function listAliases(db: Db, caseId: string): string[] {
   return (
-    db.prepare('SELECT alias FROM case_aliases WHERE case_id = ? ORDER BY alias').all(caseId) as {
+    stmt(db, 'SELECT alias FROM case_aliases WHERE case_id = ? ORDER BY alias').all(caseId) as {
       alias: string;
     }[]
   ).map((r) => r.alias);
@@ -157,13 +160,12 @@ export function listAliases(db: Db, caseId: string): string[] {
  * counted once), its aliases point at `into`, and `from` is closed as merged.
  */
 export function mergeCases(db: Db, from: string, into: string, now: number): void {
-  db.prepare('UPDATE OR IGNORE failures SET case_id = ? WHERE case_id = ?').run(into, from);
-  db.prepare('DELETE FROM failures WHERE case_id = ?').run(from);
-  db.prepare('UPDATE case_aliases SET case_id = ? WHERE case_id = ?').run(into, from);
-  const count = (
-    db.prepare('SELECT COUNT(*) AS n FROM failures WHERE case_id = ?').get(into) as { n: number }
-  ).n;
-  db.prepare('UPDATE cases SET failure_count = ?, updated_at = ? WHERE id = ?').run(count, now, into);
+  stmt(db, 'UPDATE OR IGNORE failures SET case_id = ? WHERE case_id = ?').run(into, from);
+  stmt(db, 'DELETE FROM failures WHERE case_id = ?').run(from);
+  stmt(db, 'UPDATE case_aliases SET case_id = ? WHERE case_id = ?').run(into, from);
+  const count = (stmt(db, 'SELECT COUNT(*) AS n FROM failures WHERE case_id = ?').get(into) as { n: number })
+    .n;
+  stmt(db, 'UPDATE cases SET failure_count = ?, updated_at = ? WHERE id = ?').run(count, now, into);
   closeCase(db, from, `merged into ${into}`, now);
 }
 
@@ -171,11 +173,9 @@ export function mergeCases(db: Db, from: string, into: string, now: number): voi
 export function findOpenCases(db: Db, ids: readonly string[]): CaseRow[] {
   if (ids.length === 0) return [];
   const marks = ids.map(() => '?').join(',');
-  return db
-    .prepare(
-      `SELECT c.* FROM cases c
-       WHERE c.status = 'open' AND (c.id IN (${marks}) OR c.id IN (SELECT case_id FROM case_aliases WHERE alias IN (${marks})))
-       ORDER BY c.opened_at`,
-    )
-    .all(...ids, ...ids) as CaseRow[];
+  return stmt(
+    db,
+    `SELECT * FROM cases WHERE status = 'open' AND id IN (SELECT case_id FROM case_aliases WHERE alias IN (${marks}))
+     ORDER BY opened_at`,
+  ).all(...ids) as CaseRow[];
 }

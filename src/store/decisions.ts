@@ -4,6 +4,7 @@
  * {@link listDecisions} return rows with their JSON parsed, for audit and replay.
  */
 import type { Db } from './db.ts';
+import { stmt } from './statements.ts';
 
 export type NewDecision = {
   caseId: string;
@@ -81,63 +82,63 @@ const json = (v: unknown) => (v === undefined || v === null ? null : JSON.string
 
 /** Appends a decision; returns its id. */
 export function insertDecision(db: Db, d: NewDecision): number {
-  const result = db
-    .prepare(
-      `INSERT INTO decisions (case_id, inbox_id, trigger, created_at, planner, fallback_reason, gen_ai_provider_name,
+  const result = stmt(
+    db,
+    `INSERT INTO decisions (case_id, inbox_id, trigger, created_at, planner, fallback_reason, gen_ai_provider_name,
          gen_ai_request_model, gen_ai_response_model, gen_ai_response_id, gen_ai_response_finish_reasons,
          gen_ai_usage_input_tokens, gen_ai_usage_output_tokens, gen_ai_usage_cache_read_input_tokens,
          gen_ai_usage_cache_creation_input_tokens, latency_ms, prompt_hash, policy_hash, context_json, request_json,
          response_json, proposals_json, actions_json, rationale)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
-      d.caseId,
-      d.inboxId,
-      d.trigger,
-      d.createdAt,
-      d.planner,
-      d.fallbackReason,
-      d.providerName,
-      d.requestModel,
-      d.responseModel,
-      d.responseId,
-      json(d.finishReasons),
-      d.inputTokens,
-      d.outputTokens,
-      d.cacheReadInputTokens,
-      d.cacheCreationInputTokens,
-      d.latencyMs,
-      d.promptHash,
-      d.policyHash,
-      JSON.stringify(d.context),
-      json(d.request),
-      json(d.response),
-      JSON.stringify(d.proposals),
-      JSON.stringify(d.actions),
-      d.rationale,
-    );
+  ).run(
+    d.caseId,
+    d.inboxId,
+    d.trigger,
+    d.createdAt,
+    d.planner,
+    d.fallbackReason,
+    d.providerName,
+    d.requestModel,
+    d.responseModel,
+    d.responseId,
+    json(d.finishReasons),
+    d.inputTokens,
+    d.outputTokens,
+    d.cacheReadInputTokens,
+    d.cacheCreationInputTokens,
+    d.latencyMs,
+    d.promptHash,
+    d.policyHash,
+    JSON.stringify(d.context),
+    json(d.request),
+    json(d.response),
+    JSON.stringify(d.proposals),
+    JSON.stringify(d.actions),
+    d.rationale,
+  );
   return Number(result.lastInsertRowid);
 }
 
 /** One decision, parsed. */
 export function readDecision(db: Db, id: number): DecisionRecord | undefined {
-  const row = db.prepare('SELECT * FROM decisions WHERE id = ?').get(id) as DecisionRow | undefined;
+  const row = stmt(db, 'SELECT * FROM decisions WHERE id = ?').get(id) as DecisionRow | undefined;
   return row ? parse(row) : undefined;
 }
 
 /** Every decision of a case, oldest first, parsed. */
 export function listDecisions(db: Db, caseId: string): DecisionRecord[] {
-  return (
-    db.prepare('SELECT * FROM decisions WHERE case_id = ? ORDER BY id').all(caseId) as DecisionRow[]
-  ).map(parse);
+  return (stmt(db, 'SELECT * FROM decisions WHERE case_id = ? ORDER BY id').all(caseId) as DecisionRow[]).map(
+    parse,
+  );
 }
 
 /** Decisions recorded since a time (replay), oldest first, parsed. */
 export function listDecisionsSince(db: Db, since: number, limit = 10_000): DecisionRecord[] {
   return (
-    db
-      .prepare('SELECT * FROM decisions WHERE created_at >= ? ORDER BY id LIMIT ?')
-      .all(since, limit) as DecisionRow[]
+    stmt(db, 'SELECT * FROM decisions WHERE created_at >= ? ORDER BY id LIMIT ?').all(
+      since,
+      limit,
+    ) as DecisionRow[]
   ).map(parse);
 }
 

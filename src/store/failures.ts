@@ -4,6 +4,7 @@
  * a `charge.failed` and a `payment_intent.payment_failed` of one attempt count once.
  */
 import type { Db } from './db.ts';
+import { stmt } from './statements.ts';
 
 export type FailureRow = {
   id: number;
@@ -30,17 +31,16 @@ export type NewFailure = Omit<FailureRow, 'id' | 'recorded_at'>;
 
 /** Records a failure; returns its id, or `undefined` when the attempt is already recorded. */
 export function insertFailure(db: Db, row: NewFailure, now: number): number | undefined {
-  const result = db
-    .prepare(
-      `INSERT INTO failures (case_id, attempt_key, charge_id, payment_method_id, card_fingerprint, card_brand, code,
+  const result = stmt(
+    db,
+    `INSERT INTO failures (case_id, attempt_key, charge_id, payment_method_id, card_fingerprint, card_brand, code,
                              decline_code, advice_code, network_advice_code, network_decline_code, outcome_type,
                              outcome_reason, source, inbox_id, occurred_at, recorded_at)
        VALUES (@case_id, @attempt_key, @charge_id, @payment_method_id, @card_fingerprint, @card_brand, @code,
                @decline_code, @advice_code, @network_advice_code, @network_decline_code, @outcome_type,
                @outcome_reason, @source, @inbox_id, @occurred_at, @now)
        ON CONFLICT (case_id, attempt_key) DO NOTHING`,
-    )
-    .run({ ...row, now });
+  ).run({ ...row, now });
   return result.changes === 1 ? Number(result.lastInsertRowid) : undefined;
 }
 
@@ -67,7 +67,8 @@ export function completeFailure(
 ): void {
   const keys = Object.keys(patch).filter((k) => patch[k as keyof typeof patch] != null);
   if (keys.length === 0) return;
-  db.prepare(
+  stmt(
+    db,
     `UPDATE failures SET ${keys.map((k) => `${k} = COALESCE(${k}, @${k})`).join(', ')} WHERE id = @id`,
   ).run({
     ...Object.fromEntries(keys.map((k) => [k, patch[k as keyof typeof patch]])),
@@ -77,9 +78,9 @@ export function completeFailure(
 
 /** Failures of a case, oldest first. */
 export function listFailures(db: Db, caseId: string): FailureRow[] {
-  return db
-    .prepare('SELECT * FROM failures WHERE case_id = ? ORDER BY occurred_at, id')
-    .all(caseId) as FailureRow[];
+  return stmt(db, 'SELECT * FROM failures WHERE case_id = ? ORDER BY occurred_at, id').all(
+    caseId,
+  ) as FailureRow[];
 }
 
 /** The failure of a case with this attempt key, or any charge id among `chargeIds`. */
@@ -91,9 +92,11 @@ export function findFailure(
 ): FailureRow | undefined {
   const marks = chargeIds.map(() => '?').join(',');
   const byCharge = chargeIds.length ? ` OR charge_id IN (${marks})` : '';
-  return db
-    .prepare(`SELECT * FROM failures WHERE case_id = ? AND (attempt_key = ?${byCharge}) LIMIT 1`)
-    .get(caseId, attemptKey, ...chargeIds) as FailureRow | undefined;
+  return stmt(db, `SELECT * FROM failures WHERE case_id = ? AND (attempt_key = ?${byCharge}) LIMIT 1`).get(
+    caseId,
+    attemptKey,
+    ...chargeIds,
+  ) as FailureRow | undefined;
 }
 
 /**
@@ -107,20 +110,20 @@ export function findFailureNear(
   windowMs: number,
   withoutCharge: boolean,
 ): FailureRow | undefined {
-  return db
-    .prepare(
-      `SELECT * FROM failures WHERE case_id = ? AND occurred_at BETWEEN ? AND ? ${withoutCharge ? 'AND charge_id IS NULL' : ''}
+  return stmt(
+    db,
+    `SELECT * FROM failures WHERE case_id = ? AND occurred_at BETWEEN ? AND ? ${withoutCharge ? 'AND charge_id IS NULL' : ''}
        ORDER BY ABS(occurred_at - ?) LIMIT 1`,
-    )
-    .get(caseId, at - windowMs, at + windowMs, at) as FailureRow | undefined;
+  ).get(caseId, at - windowMs, at + windowMs, at) as FailureRow | undefined;
 }
 
 /** Declines of one card (by fingerprint) since a time, across every case. */
 export function countCardDeclines(db: Db, fingerprint: string, since: number): number {
   return (
-    db
-      .prepare('SELECT COUNT(*) AS n FROM failures WHERE card_fingerprint = ? AND occurred_at >= ?')
-      .get(fingerprint, since) as {
+    stmt(db, 'SELECT COUNT(*) AS n FROM failures WHERE card_fingerprint = ? AND occurred_at >= ?').get(
+      fingerprint,
+      since,
+    ) as {
       n: number;
     }
   ).n;
@@ -132,16 +135,15 @@ export function countCasesFailingWith(
   code: string,
   since: number,
 ): { cases: number; first: number | null } {
-  const row = db
-    .prepare(
-      `SELECT COUNT(DISTINCT case_id) AS cases, MIN(occurred_at) AS first FROM failures
+  const row = stmt(
+    db,
+    `SELECT COUNT(DISTINCT case_id) AS cases, MIN(occurred_at) AS first FROM failures
        WHERE (code = @code OR decline_code = @code) AND occurred_at >= @since`,
-    )
-    .get({ code, since }) as { cases: number; first: number | null };
+  ).get({ code, since }) as { cases: number; first: number | null };
   return row;
 }
 
 /** How many failures a case has. */
 export function countFailures(db: Db, caseId: string): number {
-  return (db.prepare('SELECT COUNT(*) AS n FROM failures WHERE case_id = ?').get(caseId) as { n: number }).n;
+  return (stmt(db, 'SELECT COUNT(*) AS n FROM failures WHERE case_id = ?').get(caseId) as { n: number }).n;
 }
