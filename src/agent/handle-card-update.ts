@@ -15,8 +15,8 @@ import { listFailures } from '../store/failures.ts';
 import { buildContext } from './context.ts';
 import { decide } from './decide.ts';
 import type { EventFacts } from './facts.ts';
-import { countDecision, skipRow } from './outcome.ts';
-import { recordDecision, scheduleActions } from './record.ts';
+import { countDecision, logDecision, skipRow } from './outcome.ts';
+import { recordDecision, scheduleActions, scheduleReply } from './record.ts';
 import { commitTx } from './commit-queue.ts';
 import type { RowOutcome, WorkerDeps } from './worker-types.ts';
 
@@ -123,10 +123,20 @@ export async function handleCardUpdate(
         planner: decision.planner,
         now,
       });
+      if (context.history.escalated) {
+        const retried = decision.actions.some((a) => a.tool === 'retry_payment');
+        const text = `The customer updated the card${retried ? '; retrying on the new card' : ''}.`;
+        scheduleReply(db, { caseId: c.id, decisionId, inboxId: row.id, reply: { event: 'note', text }, now });
+      }
     }
     finishInboxRow(db, row.id, { status: 'done', caseId: plans[0]!.c.id }, now);
     written = true;
   });
-  if (written) for (const p of plans) countDecision(deps.metrics, p.decision);
+  if (written) {
+    for (const p of plans) {
+      countDecision(deps.metrics, p.decision);
+      logDecision(deps.log, p.c.id, p.decision);
+    }
+  }
   return { status: written ? 'done' : 'skipped', reason: null, caseId: plans[0]!.c.id };
 }

@@ -37,7 +37,7 @@ import { classifyDecline, RETRYABLE_CLASSES } from './declines.ts';
 import type { EventFacts, FailureFacts } from './facts.ts';
 import { ATTEMPT_MERGE_WINDOW_MS, CARD_DECLINE_WINDOW_MS } from './limits.ts';
 import { FINISHED_STATUSES, type LiveSnapshot } from './live-facts.ts';
-import { countDecision, skipRow } from './outcome.ts';
+import { countDecision, logDecision, skipRow } from './outcome.ts';
 import { recordDecision, scheduleActions, scheduleIncident, scheduleReply } from './record.ts';
 import { assessStorm, stormMeta } from './storm.ts';
 import { closeCasesInTx } from './handle-terminal.ts';
@@ -218,15 +218,8 @@ export async function handleFailure(deps: WorkerDeps, row: InboxRow, facts: Even
   });
   if (!written) return { status: 'skipped', reason: 'row no longer pending', caseId };
   countDecision(deps.metrics, decision);
-  log.info(
-    {
-      caseId,
-      class: context.failure?.classification.class,
-      actions: decision.actions.map((a) => a.tool),
-      planner: decision.planner,
-    },
-    'decision recorded',
-  );
+  log.info({ caseId, class: context.failure?.classification.class }, 'failure classified');
+  logDecision(log, caseId, decision);
   return { status: 'done', reason: null, caseId };
 }
 

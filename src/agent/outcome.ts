@@ -1,4 +1,5 @@
 /** Small helpers shared by the event handlers: skipping a row, and metrics for a decision. */
+import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Db } from '../store/db.ts';
 import { commitTx } from './commit-queue.ts';
@@ -39,4 +40,14 @@ export function countDecision(metrics: Metrics, decision: Decision): void {
 /** The label of a fallback reason: its part before the first colon (`LLM overloaded`, `LLM timeout`, …). */
 export function fallbackCause(reason: string): string {
   return reason.split(':')[0]!.trim();
+}
+
+/** Logs the decision, and loudly when the rules planner stood in for the model. */
+export function logDecision(log: Logger, caseId: string, decision: Decision): void {
+  const actions = decision.actions.map((a) => a.tool);
+  if (decision.fallbackReason) {
+    log.warn({ caseId, reason: decision.fallbackReason, actions }, 'decided by rules: planner fallback');
+  } else {
+    log.info({ caseId, planner: decision.planner, actions }, 'decision recorded');
+  }
 }

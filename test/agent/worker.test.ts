@@ -409,3 +409,23 @@ describe('worker', () => {
     },
   );
 });
+
+describe('worker on an escalated case', () => {
+  it('notes a card update in the escalation thread', async () => {
+    const { deps, db } = makeDeps();
+    ingest(db, piFailed({ decline: { decline_code: 'lost_card' } }));
+    await processPending(deps);
+    ingest(
+      db,
+      simpleEvent(
+        'payment_method.attached',
+        { id: 'pm_new', object: 'payment_method', customer: 'cus_test_1' },
+        S + 600,
+      ),
+    );
+    await processPending(deps);
+    const jobs = jobsOf(db, 'pi_test_1');
+    expect(jobs.find((j) => j.tool === 'slack_reply')?.args).toMatchObject({ event: 'note' });
+    expect(jobs.find((j) => j.tool === 'retry_payment')?.args).toMatchObject({ paymentMethodId: 'pm_new' });
+  });
+});
