@@ -230,10 +230,22 @@ function sameAttempt(
   failure: FailureFacts,
 ): FailureRow | undefined {
   const { db } = deps;
-  const byKey = findFailure(db, caseId, attemptKeyOf(facts), failure.chargeId ? [failure.chargeId] : []);
+  const key = attemptKeyOf(facts);
+  const byKey = findFailure(db, caseId, key, failure.chargeId ? [failure.chargeId] : []);
   if (byKey) return byKey;
-  return findFailureNear(db, caseId, failure.occurredAt, ATTEMPT_MERGE_WINDOW_MS, failure.chargeId !== null);
+  const near = findFailureNear(
+    db,
+    caseId,
+    failure.occurredAt,
+    ATTEMPT_MERGE_WINDOW_MS,
+    failure.chargeId !== null,
+  );
+  // Two numbered invoice attempts are two attempts, however close in time.
+  if (near && isInvoiceAttempt(key) && isInvoiceAttempt(near.attempt_key)) return undefined;
+  return near;
 }
+
+const isInvoiceAttempt = (key: string) => /^in_[^#]+#\d+$/.test(key);
 
 async function readLive(deps: WorkerDeps, existing: CaseRow | undefined, facts: EventFacts) {
   if (!deps.liveFacts) return { snapshot: undefined, error: null };

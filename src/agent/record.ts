@@ -113,8 +113,7 @@ export function scheduleActions(
       const fromModel = action.source === 'proposal' && args.planner === 'claude';
       const jobArgs: EscalateJobArgs = {
         kind: 'case',
-        reason:
-          action.source === 'mandatory' ? action.input.summary : `proposed by the ${args.planner} planner`,
+        reason: fromModel ? 'proposed by the claude planner' : action.input.summary,
         ...(fromModel ? { modelSummary: action.input.summary } : {}),
         urgency: action.input.urgency,
       };

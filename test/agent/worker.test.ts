@@ -429,3 +429,31 @@ describe('worker on an escalated case', () => {
     expect(jobs.find((j) => j.tool === 'retry_payment')?.args).toMatchObject({ paymentMethodId: 'pm_new' });
   });
 });
+
+describe('invoice attempts without charges', () => {
+  it('counts two numbered invoice attempts twice, even minutes apart', async () => {
+    const { deps, db } = makeDeps();
+    const invoice = (attempt: number, created: number) =>
+      simpleEvent(
+        'invoice.payment_failed',
+        {
+          id: 'in_num',
+          object: 'invoice',
+          amount_due: 500,
+          currency: 'usd',
+          customer: 'cus_n',
+          attempt_count: attempt,
+        },
+        created,
+      );
+    ingest(db, invoice(1, S));
+    await processPending(deps);
+    db.prepare(`UPDATE jobs SET state = 'done'`).run();
+    ingest(db, invoice(2, S + 5));
+    await processPending(deps);
+    expect(rows(db, 'SELECT attempt_key FROM failures ORDER BY id')).toEqual([
+      { attempt_key: 'in_num#1' },
+      { attempt_key: 'in_num#2' },
+    ]);
+  });
+});
