@@ -109,7 +109,7 @@ export function readKiteInput(
       refusal: {
         status: 415,
         error: 'unsupported_media_type',
-        reason: `content-type ${mediaType || '(none)'}: expected application/json or application/cloudevents+json`,
+        reason: `content-type ${mediaType.slice(0, 100) || '(none)'}: expected application/json or application/cloudevents+json`,
       },
     };
   }
