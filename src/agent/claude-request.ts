@@ -38,10 +38,7 @@ export function buildRequest(context: PlannerContext, prompt: string, model: str
  */
 export function renderContext(context: PlannerContext): string {
   const { untrusted, ...trusted } = context;
-  const parts = [
-    'Decide what to do for this failed payment. Context (JSON):',
-    JSON.stringify(trusted, null, 1),
-  ];
+  const parts = ['Decide what to do for this failed payment. Context (JSON):', JSON.stringify(trusted)];
   if (untrusted) {
     parts.push(
       '<untrusted_customer_data>',
