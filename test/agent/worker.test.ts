@@ -457,3 +457,15 @@ describe('invoice attempts without charges', () => {
     ]);
   });
 });
+
+describe('a row the worker cannot read', () => {
+  it('is marked failed with the error instead of blocking the inbox', async () => {
+    const { deps, db } = makeDeps();
+    ingest(db, piFailed());
+    db.prepare(`UPDATE inbox SET event_json = '{broken'`).run();
+    ingest(db, piFailed({ pi: 'pi_next' }));
+    await processPending(deps);
+    expect(inbox(db).map((r) => r.status)).toEqual(['failed', 'done']);
+    expect(inbox(db)[0]!.reason).toMatch(/^error: /);
+  });
+});
