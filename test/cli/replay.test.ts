@@ -11,22 +11,22 @@ beforeAll(() => {
 });
 
 describe('billing-agent replay', () => {
-  it('exits 2 on bad arguments, with a clear message', async () => {
-    const cases: [string[], RegExp][] = [
-      [['replay', '--case', 'pi_x', '--since', '2d'], /--case or --since, not both/],
-      [['replay', '--planner', 'gpt'], /--planner must be rules or claude/],
-      [['replay', '--since', 'yesterday'], /--since yesterday/],
-      [['replay', '--unknown'], /Unknown option/],
-      [['replay', '--planner', 'claude'], /--planner claude needs ANTHROPIC_API_KEY/],
-      [['replay', '--prompt', 'prompts/policy.md'], /--prompt only changes the claude planner/],
-    ];
-    for (const [args, message] of cases) {
-      const r = await runCli(args);
-      expect(r.code, args.join(' ')).toBe(2);
+  const badArguments: [string[], RegExp][] = [
+    [['--case', 'pi_x', '--since', '2d'], /--case or --since, not both/],
+    [['--planner', 'gpt'], /--planner must be rules or claude/],
+    [['--since', 'yesterday'], /--since yesterday/],
+    [['--unknown'], /Unknown option/],
+    [['--planner', 'claude'], /--planner claude needs ANTHROPIC_API_KEY/],
+    [['--prompt', 'prompts/policy.md'], /--prompt only changes the claude planner/],
+  ];
+  for (const [args, message] of badArguments) {
+    it(`exits 2 with a clear message on replay ${args.join(' ')}`, async () => {
+      const r = await runCli(['replay', ...args]);
+      expect(r.code).toBe(2);
       expect(r.stderr).toMatch(message);
       expect(r.stderr).toContain('usage: billing-agent replay');
-    }
-  });
+    });
+  }
 
   it('exits 1 for a case id that matches nothing', async () => {
     const r = await runCli(['replay', '--case', 'pi_nothing_here', '--db', db]);
