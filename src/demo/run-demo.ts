@@ -69,6 +69,7 @@ export async function runDemo(io: Io, options: DemoOptions = {}): Promise<number
       SMTP_URL: smtp.url,
       MAIL_FROM: 'billing@demo-shop.example',
       MERCHANT_NAME: 'Demo Shop',
+      PAYMENT_LINK_TEMPLATE: 'https://pay.demo-shop.example/{payment_intent}',
       OUTBOX_DIR: join(dir, 'outbox'),
       POLICY_FILE: policyFile,
       PLANNER: 'rules',

@@ -44,6 +44,7 @@ describe('billing-agent demo', () => {
   it('asks the customer to authenticate and never retries off-session', () => {
     const part = section(demo.stdout, 'pi_demo_needs_auth');
     expect(part).toContain('e-mail "authenticate"');
+    expect(part).toContain('https://pay.demo-shop.example/pi_demo_needs_auth');
     expect(part).not.toMatch(/retry \d: /);
     expect(part).toContain('¥5,000');
   });
