@@ -159,8 +159,6 @@ function readPaymentIntent(o: Obj, f: EventFacts, eventMs: number): void {
     networkAdviceCode: str(lpe?.network_advice_code) ?? str(obj(charge?.outcome)?.network_advice_code),
     networkDeclineCode: str(lpe?.network_decline_code) ?? str(obj(charge?.outcome)?.network_decline_code),
   };
-  if (f.type === 'payment_intent.requires_action' && !f.failure.code)
-    f.failure.code = 'authentication_required';
 }
 
 function readCharge(o: Obj, f: EventFacts, eventMs: number): void {

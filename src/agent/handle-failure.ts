@@ -51,6 +51,10 @@ export async function handleFailure(deps: WorkerDeps, row: InboxRow, facts: Even
   const key = caseKeyOf(facts);
   const failure = facts.failure;
   if (!key || !failure) return skipRow(db, row.id, 'failure event without a payment id', null, now);
+  if (facts.type === 'payment_intent.requires_action' && !failure.code && !failure.declineCode) {
+    // An on-session payment waiting for 3D Secure is not a failure; only a declined attempt is.
+    return skipRow(db, row.id, 'requires_action without a failed attempt', null, now);
+  }
   const open = findOpenCases(db, key.aliases);
   const existing = open.find((c) => c.kind === 'invoice') ?? open[0];
   if (!existing) {

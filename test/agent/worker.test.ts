@@ -469,3 +469,45 @@ describe('a row the worker cannot read', () => {
     expect(inbox(db)[0]!.reason).toMatch(/^error: /);
   });
 });
+
+describe('payment_intent.requires_action', () => {
+  const event = (charges: unknown[]) =>
+    simpleEvent('payment_intent.requires_action', {
+      id: 'pi_ra',
+      object: 'payment_intent',
+      amount: 1000,
+      currency: 'eur',
+      customer: 'cus_ra',
+      last_payment_error: null,
+      charges: { object: 'list', data: charges },
+    });
+
+  it('is a failure needing authentication when its charge was declined', async () => {
+    const { deps, db } = makeDeps();
+    ingest(
+      db,
+      event([
+        {
+          id: 'ch_ra',
+          status: 'failed',
+          failure_code: 'authentication_required',
+          outcome: { type: 'issuer_declined', reason: 'authentication_required' },
+        },
+      ]),
+    );
+    await processPending(deps);
+    expect(jobsOf(db, 'pi_ra').map((j) => [j.tool, j.args.template])).toEqual([
+      ['notify_customer', 'authenticate'],
+    ]);
+  });
+
+  it('is skipped while an on-session payment waits for 3D Secure', async () => {
+    const { deps, db } = makeDeps();
+    ingest(db, event([]));
+    await processPending(deps);
+    expect(inbox(db)[0]).toMatchObject({
+      status: 'skipped',
+      reason: 'requires_action without a failed attempt',
+    });
+  });
+});
