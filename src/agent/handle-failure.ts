@@ -110,7 +110,8 @@ export async function handleFailure(deps: WorkerDeps, row: InboxRow, facts: Even
     if (!existing) return skipRow(db, row.id, `${reason}: nothing to do`, null, now);
     await commitTx(db, () => {
       if (!isInboxPending(db, row.id)) return;
-      closeCasesInTx(deps, { cases: [existing], reason, success: false, row, facts, now });
+      const success = live.snapshot?.status === 'succeeded' || live.snapshot?.status === 'paid';
+      closeCasesInTx(deps, { cases: [existing], reason, success, row, facts, now });
       finishInboxRow(db, row.id, { status: 'done', reason, caseId }, now);
     });
     return { status: 'done', reason, caseId };
