@@ -77,11 +77,22 @@ export function closeCasesInTx(
     const told = jobs.some(
       (j) => j.tool === 'notify_customer' && (j.state === 'done' || j.state === 'running'),
     );
-    const escalated = jobs.some((j) => j.tool === 'escalate_to_human');
+    const escalation = jobs.find((j) => j.tool === 'escalate_to_human');
+    const escalated = escalation !== undefined;
+    // An escalation still pending is canceled with the case: there is no thread to reply in.
+    const threadExists = escalation !== undefined && escalation.state !== 'pending';
     closeCase(db, c.id, args.reason, now);
-    const canceled = cancelPendingJobs(db, c.id, `case closed: ${args.reason}`, now);
-    const actions: FinalAction[] = [];
     const dispute = args.facts.type === 'charge.dispute.created';
+    // A dispute keeps a pending escalation: a person must hear about it.
+    const toCancel = dispute ? (['retry_payment', 'notify_customer', 'slack_reply'] as const) : undefined;
+    const canceled = cancelPendingJobs(
+      db,
+      c.id,
+      `case closed: ${args.reason}`,
+      now,
+      toCancel ? [...toCancel] : undefined,
+    );
+    const actions: FinalAction[] = [];
     if (args.success && told) {
       const notice: NotifyJobArgs = { template: 'payment_recovered', failureKey: 'recovered' };
       insertJob(
@@ -154,7 +165,7 @@ export function closeCasesInTx(
       context,
       promptHash: null,
     });
-    if (escalated) {
+    if (threadExists) {
       const event = args.success ? 'recovered' : 'closed';
       const text = args.success
         ? 'The payment succeeded; the case is closed.'

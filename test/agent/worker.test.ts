@@ -511,3 +511,16 @@ describe('payment_intent.requires_action', () => {
     });
   });
 });
+
+describe('a dispute on a case whose escalation is still pending', () => {
+  it('keeps that escalation instead of canceling it', async () => {
+    const { deps, db } = makeDeps();
+    ingest(db, piFailed({ charge: 'ch_dp', decline: { decline_code: 'lost_card' } }));
+    await processPending(deps);
+    ingest(db, simpleEvent('charge.dispute.created', { id: 'dp_2', object: 'dispute', charge: 'ch_dp' }));
+    await processPending(deps);
+    const jobs = jobsOf(db, 'pi_test_1');
+    expect(jobs.find((j) => j.tool === 'escalate_to_human')).toMatchObject({ state: 'pending' });
+    expect(jobs.find((j) => j.tool === 'notify_customer')).toMatchObject({ state: 'canceled' });
+  });
+});
