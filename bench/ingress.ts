@@ -10,7 +10,8 @@
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
@@ -35,6 +36,7 @@ const SECRET = 'whsec_bench_secret';
 
 /** Runs the benchmark (the `bench/run.ts` entry). */
 export async function run(): Promise<BenchResult> {
+  const loadBefore = loadavg()[0]!;
   const child = fork(fileURLToPath(import.meta.url), [], {
     env: { ...process.env, BENCH_INGRESS_SERVER: '1' },
     execArgv: ['--import', 'tsx'],
@@ -65,11 +67,11 @@ export async function run(): Promise<BenchResult> {
       }
     }
     const measured = scenarios.map((s, i) => summarise(s.name, samples[i]!));
-    const rows = await new Promise<number>((resolve) => {
-      child.once('message', (m) => resolve((m as { rows: number }).rows));
+    const facts = await new Promise<ServerFacts>((resolve) => {
+      child.once('message', (m) => resolve(m as ServerFacts));
       child.send('count');
     });
-    return report(measured, ports.sync, rows);
+    return report(measured, ports.sync, facts, [loadBefore, loadavg()[0]!]);
   } finally {
     const exited =
       child.exitCode === null && child.signalCode === null
@@ -82,7 +84,11 @@ export async function run(): Promise<BenchResult> {
   }
 }
 
-function report(measured: Measured[], sync: string, rows: number): BenchResult {
+/** What the server child reports at the end: inbox rows, and how long its event loop was held up. */
+type ServerFacts = { rows: number; loopDelayP99Ms: number; loopDelayMaxMs: number };
+
+function report(measured: Measured[], sync: string, facts: ServerFacts, load: number[]): BenchResult {
+  const { rows } = facts;
   const bare = measured[0]!;
   const out: BenchRow[] = [];
   for (const m of measured) {
@@ -103,6 +109,8 @@ function report(measured: Measured[], sync: string, rows: number): BenchResult {
     out.push({ name: `${m.name} p99`, value: m.p99, unit: 'ms', ...(isBare ? {} : { target: '< 25' }) });
     if (m.errors > 0) out.push({ name: `${m.name} non-200 answers`, value: m.errors, unit: 'req' });
   }
+  out.push({ name: 'server event-loop delay p99', value: facts.loopDelayP99Ms, unit: 'ms' });
+  out.push({ name: 'server event-loop delay max', value: facts.loopDelayMaxMs, unit: 'ms' });
   return {
     name: 'ingress',
     rows: out,
@@ -112,6 +120,8 @@ function report(measured: Measured[], sync: string, rows: number): BenchResult {
         `${ROUNDS} turns of ${REQUESTS_PER_ROUND} requests (at most ${MAX_SECONDS_PER_ROUND} s a turn)`,
       `inbox rows after the run: ${rows} (expected ${2 * (ROUNDS * REQUESTS_PER_ROUND + WARMUP)}: every event distinct)`,
       'servers in a child process, load generator in this one, 127.0.0.1 only; logs at info level to /dev/null',
+      `machine: ${cpus().length} cores, 1-minute load average ${load.map((l) => l.toFixed(2)).join(' before, ')} after ` +
+        '(other work on the machine shows up as event-loop delay and in every p99, the bare one included)',
     ],
   };
 }
@@ -205,6 +215,8 @@ function kiteScenario(template: Record<string, unknown>): Scenario {
 async function serve(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-ingress-'));
   const db = openDatabase(join(dir, 'bench.db'));
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
   const log = makeLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: true }) });
   const config = loadConfig({}, { HOST: '127.0.0.1', PORT: '0', STRIPE_WEBHOOK_SECRET: SECRET });
   const server = await startHttpServer({ db, config, log, metrics: makeMetrics(), clock: systemClock });
@@ -216,8 +228,10 @@ async function serve(): Promise<void> {
   await new Promise((resolve) => bareServer.once('listening', resolve));
   const barePort = (bareServer.address() as { port: number }).port;
   process.on('message', (m) => {
-    if (m === 'count')
-      process.send?.({ rows: (db.prepare('SELECT COUNT(*) AS n FROM inbox').get() as { n: number }).n });
+    if (m !== 'count') return;
+    const rows = (db.prepare('SELECT COUNT(*) AS n FROM inbox').get() as { n: number }).n;
+    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    process.send?.({ rows, loopDelayP99Ms: ms(loopDelay.percentile(99)), loopDelayMaxMs: ms(loopDelay.max) });
   });
   process.on('SIGTERM', async () => {
     await server.close();
