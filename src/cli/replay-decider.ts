@@ -66,7 +66,6 @@ export async function makeReplayDecider(
       planner: choice.planner,
       model: choice.planner === 'claude' ? config.anthropicModel : null,
       promptHash: prompt?.hash ?? null,
-      policyHash: null,
     },
   };
 }

@@ -7,12 +7,11 @@ import { describeKey } from './describe-action.ts';
 import type { ReplayItem, ReplaySummary } from './replay-core.ts';
 import { renderTable } from './table.ts';
 
-/** Who re-decided: planner, model, prompt and policy hashes. */
+/** Who re-decided: planner, model and prompt hash (the policy is the one recorded in each context). */
 export type ReplaySetup = {
   planner: string;
   model: string | null;
   promptHash: string | null;
-  policyHash: string | null;
 };
 
 export type ReplayDocument = {
@@ -30,7 +29,6 @@ export function renderReplay(setup: ReplaySetup, items: ReplayItem[], summary: R
     `the ${setup.planner} planner`,
     setup.model && `model ${setup.model}`,
     setup.promptHash && `prompt ${setup.promptHash.slice(0, 12)}`,
-    setup.policyHash && `policy ${setup.policyHash.slice(0, 12)}`,
   ].filter(Boolean);
   const out = [
     `Re-deciding ${items.length} recorded decision${items.length === 1 ? '' : 's'} with ${who.join(', ')}:`,

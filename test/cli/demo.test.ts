@@ -2,13 +2,13 @@
  * Runs `billing-agent demo` to completion as a user would, then audits and replays the
  * database it leaves behind, through the same CLI.
  */
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, toolUse } from '../../src/fakes/fake-anthropic.ts';
-import { type CliResult, runCli } from './run-cli.ts';
+import { type CliResult, REPO_ROOT, runCli } from './run-cli.ts';
 
 let demo: CliResult;
 let dbPath: string;
@@ -79,6 +79,11 @@ describe('billing-agent demo', () => {
     expect(new Set(doc.decisions.map((d: { caseId: string }) => d.caseId))).toEqual(
       new Set(['pi_demo_funds_then_ok']),
     );
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Replay'), readme.indexOf('## Doctor'));
+    const first = doc.decisions[0];
+    const keys = [doc, doc.setup, doc.summary, first, first.recorded, first.replayed].flatMap(Object.keys);
+    for (const key of new Set(keys)) expect(section, key).toContain(`"${key}"`);
   });
 
   it('exits 1 with --fail-on-diff when a recorded decision differs from what would be decided now', async () => {
