@@ -17,8 +17,8 @@ export function brief(value: unknown, max = 160): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-function short(hash: string | null): string {
-  return hash ? hash.slice(0, 12) : 'none';
+function short(hash: string): string {
+  return hash.slice(0, 12);
 }
 
 function indentBlock(text: string, prefix: string): string[] {
@@ -35,9 +35,14 @@ function details(c: AuditCase, ref: string): string[] {
   if (kind === 'decision') {
     const d = c.decisions.find((x) => String(x.id) === id);
     if (!d) return [];
-    const lines = [
-      `${INDENT}planner ${d.planner}${d.model ? `, model ${d.model}` : ''}, prompt ${short(d.promptHash)}, policy ${short(d.policyHash)}${d.latencyMs === null ? '' : `, ${d.latencyMs} ms`}`,
-    ];
+    const who = [
+      `planner ${d.planner}`,
+      d.model && `model ${d.model}`,
+      d.promptHash && `prompt ${short(d.promptHash)}`,
+      d.policyHash && `policy ${short(d.policyHash)}`,
+      d.latencyMs !== null && `${d.latencyMs} ms`,
+    ].filter(Boolean);
+    const lines = [`${INDENT}${who.join(', ')}`];
     if (d.fallbackReason) lines.push(`${INDENT}fallback to rules: ${d.fallbackReason}`);
     if (d.usage.inputTokens !== null) {
       lines.push(
