@@ -9,6 +9,7 @@ import { z } from 'zod';
 const time = z.string().describe('UTC ISO 8601');
 const nullableTime = time.nullable();
 
+/** One inbox row: an event as it was received. */
 export const AuditEventSchema = z.object({
   inboxId: z.number(),
   stripeEventId: z.string().nullable(),
@@ -25,6 +26,7 @@ export const AuditEventSchema = z.object({
   processedAt: nullableTime,
 });
 
+/** One real payment attempt that failed, with its decline codes. */
 export const AuditFailureSchema = z.object({
   attemptKey: z.string(),
   chargeId: z.string().nullable(),
@@ -40,6 +42,7 @@ export const AuditFailureSchema = z.object({
   occurredAt: time,
 });
 
+/** One decision: who decided, with what, what was proposed and allowed, and why. */
 export const AuditDecisionSchema = z.object({
   id: z.number(),
   at: time,
@@ -64,12 +67,14 @@ export const AuditDecisionSchema = z.object({
   rationale: z.string().nullable(),
 });
 
+/** What one attempt at a job did. */
 export const AuditJobResultSchema = z.object({
   at: time,
   outcome: z.string(),
   detail: z.unknown(),
 });
 
+/** One action carried out (or waiting) for the case, with its results. */
 export const AuditJobSchema = z.object({
   id: z.number(),
   decisionId: z.number().nullable(),
@@ -85,6 +90,7 @@ export const AuditJobSchema = z.object({
   results: z.array(AuditJobResultSchema),
 });
 
+/** One customer notice; the recipient is masked. */
 export const AuditNoticeSchema = z.object({
   template: z.string(),
   status: z.string(),
@@ -98,6 +104,7 @@ export const AuditNoticeSchema = z.object({
   sentAt: nullableTime,
 });
 
+/** The case's escalation to a person, with its Slack message. */
 export const AuditEscalationSchema = z.object({
   kind: z.string(),
   status: z.string(),
@@ -109,6 +116,7 @@ export const AuditEscalationSchema = z.object({
   updatedAt: time,
 });
 
+/** One line of the timeline. */
 export const TimelineEntrySchema = z.object({
   at: time,
   kind: z.enum(['event', 'failure', 'decision', 'job', 'notice', 'escalation', 'case']),
@@ -117,6 +125,7 @@ export const TimelineEntrySchema = z.object({
   summary: z.string(),
 });
 
+/** Everything recorded about one case. */
 export const AuditCaseSchema = z.object({
   id: z.string(),
   kind: z.string(),
@@ -143,6 +152,7 @@ export const AuditCaseSchema = z.object({
   timeline: z.array(TimelineEntrySchema),
 });
 
+/** The whole `audit --json` document. */
 export const AuditDocumentSchema = z.object({
   version: z.literal(1),
   query: z.string(),

@@ -14,6 +14,7 @@ import { DatabaseUnavailableError, openReadonlyDatabase } from './readonly-db.ts
 
 const USAGE = 'billing-agent audit <id> [--json] [--db PATH]';
 
+/** The `audit` command for the command table in `main.ts`. */
 export const command: Command = {
   summary: 'show what was done about a payment, invoice, customer or case, and why',
   usage: USAGE,

@@ -6,6 +6,7 @@ import { runDemo } from '../demo/run-demo.ts';
 import { UsageError } from '../errors.ts';
 import { type Command, parseFlags } from './io.ts';
 
+/** The `demo` command for the command table in `main.ts`. */
 export const command: Command = {
   summary: 'watch the agent heal three failed payments against local stand-ins (no keys, no network)',
   usage: 'billing-agent demo [--timeout SECONDS]',

@@ -17,6 +17,7 @@ export type CheckResult = {
 /** One named check; `run` receives the time budget it has in milliseconds. */
 export type Check = { name: string; run(timeoutMs: number): Promise<Omit<CheckResult, 'check'>> };
 
+/** Result builders for a check: fine, a problem with its fix, or not applicable. */
 export const ok = (detail: string, fix = '') => ({ status: 'ok' as const, detail, fix });
 export const problem = (detail: string, fix: string) => ({ status: 'problem' as const, detail, fix });
 export const skipped = (detail: string, fix = '') => ({ status: 'skipped' as const, detail, fix });

@@ -13,6 +13,7 @@ import { renderTable } from './table.ts';
 
 const USAGE = 'billing-agent doctor [--timeout SECONDS] [--db PATH] [--policy FILE]';
 
+/** The `doctor` command for the command table in `main.ts`. */
 export const command: Command = {
   summary: 'check the configuration and each configured service, without side effects',
   usage: USAGE,

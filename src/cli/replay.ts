@@ -26,6 +26,7 @@ function select(db: Db, caseId: string | undefined, sinceMs: number | undefined)
   return caseIds.length ? listRecordedDecisions(db, { caseIds, sinceMs }) : undefined;
 }
 
+/** The `replay` command for the command table in `main.ts`. */
 export const command: Command = {
   summary: 're-decide recorded decisions with another planner, prompt or model, without acting',
   usage: USAGE,

@@ -27,6 +27,7 @@ export type DemoPayment = {
 
 const pm = (id: string) => ({ id, object: 'payment_method', type: 'card' });
 
+/** The three payments, in the order the demo posts and reports them. */
 export const DEMO_PAYMENTS: readonly DemoPayment[] = [
   {
     id: 'pi_demo_always_declines',
