@@ -4,6 +4,8 @@
  * two customers apart.
  */
 
+// Limitation: only e-mail addresses are masked; other personal data stays out of what audit
+// prints because the agent keeps it out of the decision log, not because audit removes it.
 const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;
 
 /**

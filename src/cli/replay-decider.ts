@@ -16,6 +16,10 @@ import { silentLogger } from '../log.ts';
 import type { Decider } from './replay-core.ts';
 import type { ReplaySetup } from './replay-render.ts';
 
+// Limitation: a replay decides with the policy recorded in each context (its budgets and delays
+// were worked out from the policy in force then), so a new policy file cannot be tried this way.
+// Limitation: decisions taken by code rather than a planner (a case closing) are listed, not re-decided.
+
 /** Triggers on which a planner decides; other decisions (a case closing) are taken by code. */
 const PLANNER_TRIGGERS: ReadonlySet<string> = new Set<Trigger>([
   'failure',
