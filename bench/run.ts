@@ -12,6 +12,11 @@ import type { BenchModule, BenchResult } from './result.ts';
 /** Every benchmark, by name. */
 const MODULES: Record<string, () => Promise<BenchModule>> = {
   ingress: () => import('./ingress.ts'),
+  decisions: () => import('./decisions.ts'),
+  model: () => import('./model.ts'),
+  scheduler: () => import('./scheduler.ts'),
+  memory: () => import('./memory.ts'),
+  storm: () => import('./storm.ts'),
 };
 
 const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'results');
