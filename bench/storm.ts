@@ -88,7 +88,7 @@ async function outage(label: string, storm: Record<string, unknown>) {
     );
   const planned = {
     retriesDue2m: due('retry_payment', AFTER_MS),
-    retriesDue15m: due('retry_payment', 15 * 60_000 - 1),
+    retriesDue10m: due('retry_payment', 10 * 60_000),
     retries: count(`SELECT count(*) AS n FROM jobs WHERE tool = 'retry_payment'`),
     notices: count(`SELECT count(*) AS n FROM jobs WHERE tool = 'notify_customer'`),
     escalations: count(`SELECT count(*) AS n FROM jobs WHERE tool = 'escalate_to_human'`),
@@ -156,7 +156,7 @@ export async function run(): Promise<BenchResult> {
       row('incident escalations', (r) => r.planned.incidents, 'jobs', '1'),
       row('escalation jobs in all', (r) => r.planned.escalations, 'jobs'),
       row('retries scheduled (held, not dropped)', (r) => r.planned.retries, 'jobs'),
-      row('retries due within 15 min', (r) => r.planned.retriesDue15m, 'jobs'),
+      row('retries due within 10 min', (r) => r.planned.retriesDue10m, 'jobs'),
       row('notice jobs', (r) => r.planned.notices, 'jobs'),
       {
         name: 'held retries: first one due after the outage',
