@@ -164,7 +164,7 @@ export async function run(): Promise<BenchResult> {
         name: `${prefix}: decisions/s`,
         value: round(r.decisions / r.seconds, 2),
         unit: 'decisions/s',
-        comparison: `ceiling ${round(Math.min(RATE_LIMIT_PER_S, (r.concurrency * 1000) / MODEL_DELAY_MS), 1)}/s`,
+        comparison: `model-call ceiling ${round(Math.min(RATE_LIMIT_PER_S, (r.concurrency * 1000) / MODEL_DELAY_MS), 1)}/s; ${r.fallbacks} decided by rules`,
       },
       {
         name: `${prefix}: decisions recorded`,

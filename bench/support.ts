@@ -4,8 +4,8 @@
  * rows stored the way ingress stores them (group commits), worker dependencies, percentiles,
  * and the peak RSS of a process read from `/proc`.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../src/clock.ts';
 import { loadConfig } from '../src/config.ts';
@@ -133,10 +133,25 @@ export function rssOf(pid: number | 'self' = 'self'): { peakMb: number; currentM
   return { peakMb: kb('VmHWM') / 1024, currentMb: kb('VmRSS') / 1024 };
 }
 
-/** One line about the machine, for the notes. */
+/** Durable (synchronous=FULL) single-row commits per second on this disk right now. */
+export function commitRate(samples = 200): number {
+  const { dir, db } = benchDb('fsync-probe');
+  db.exec('CREATE TABLE probe (x INTEGER)');
+  const insert = db.prepare('INSERT INTO probe VALUES (?)');
+  const start = performance.now();
+  for (let i = 0; i < samples; i++) insert.run(i);
+  const rate = samples / ((performance.now() - start) / 1000);
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+  return rate;
+}
+
+/** One line about the machine, for the notes (the load average and the disk's commit rate now). */
 export function machineNote(): string {
   const cpu = cpus();
-  return `${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}`;
+  const commits = commitRate().toFixed(0);
+  const load = loadavg()[0]!.toFixed(2);
+  return `${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}; 1-minute load average ${load}, ${commits} durable commits/s when this module finished (other work on the machine slows every figure)`;
 }
 
 /** Rounds to `digits` decimals. */
