@@ -46,4 +46,38 @@ describe('loadConfig', () => {
       '--shadow was given',
     );
   });
+
+  it('refuses URLs and addresses that would send mail or money the wrong way', () => {
+    const bad = {
+      SMTP_URL: 'http://mail.example',
+      MAIL_FROM: 'notanemail',
+      STRIPE_API_BASE: 'ftp://x',
+      SLACK_API_URL: 'file:///etc/passwd',
+      ANTHROPIC_BASE_URL: 'javascript:alert(1)',
+      PAYMENT_LINK_TEMPLATE: 'javascript:alert(1)//{case}',
+      KITE_TOKEN: 'short',
+    };
+    let error: unknown;
+    try {
+      loadConfig({}, bad);
+    } catch (e) {
+      error = e;
+    }
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of Object.keys(bad)) expect(problems).toContain(name);
+  });
+
+  it('accepts the usual forms of those settings', () => {
+    const config = loadConfig(
+      {},
+      {
+        SMTP_URL: 'smtps://user:pass@mail.example:465',
+        MAIL_FROM: 'Acme Billing <billing@acme.example>',
+        STRIPE_API_BASE: 'http://127.0.0.1:12111',
+        PAYMENT_LINK_TEMPLATE: 'https://acme.example/pay/{customer}?case={case}',
+        KITE_TOKEN: 'k3y_with-safe.chars~ok',
+      },
+    );
+    expect(config.paymentLinkTemplate).toBe('https://acme.example/pay/{customer}?case={case}');
+  });
 });

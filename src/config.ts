@@ -61,11 +61,41 @@ const booleanish = z.preprocess(
     .transform((v) => v === true || v === '1' || v === 'true' || v === 'yes'),
 );
 
+/** An http(s) URL, for servers the daemon talks to. */
+const httpUrl = z.preprocess(
+  emptyToUndefined,
+  z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+);
+
+/** `a@b.example` or `Name <a@b.example>`. */
+const MAIL_ADDRESS = /^(?:[^<>]{0,200}<)?[^\s@<>]{1,64}@[^\s@<>]{1,255}>?$/;
+
+/** A link with `{customer}`, `{payment_intent}` or `{case}` in it, which must come out as an http(s) URL. */
+const linkTemplate = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .refine(
+      (text) => {
+        const filled = text.replace(/\{(customer|payment_intent|case)\}/g, 'x');
+        return /^https?:\/\//.test(filled) && URL.canParse(filled);
+      },
+      { message: 'must be an http:// or https:// URL (placeholders {customer}, {payment_intent}, {case})' },
+    )
+    .optional(),
+);
+
 export const ConfigSchema = z.object({
   host: z.preprocess(emptyToUndefined, z.string().min(1).default('127.0.0.1')),
   port: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(3001)),
   databasePath: z.preprocess(emptyToUndefined, z.string().min(1).default('./data/billing-agent.db')),
-  kiteToken: optionalString,
+  kiteToken: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._~-]{12,256}$/, 'must be 12 or more URL-safe characters (letters, digits, . _ ~ -)')
+      .optional(),
+  ),
   kiteSocket: optionalString,
   stripeWebhookSecrets: z.preprocess(
     emptyToUndefined,
@@ -82,19 +112,28 @@ export const ConfigSchema = z.object({
       .regex(/^(sk|rk)_(test|live)_/, 'must start with sk_test_, sk_live_, rk_test_ or rk_live_')
       .optional(),
   ),
-  stripeApiBase: z.preprocess(emptyToUndefined, z.url().optional()),
+  stripeApiBase: httpUrl,
   anthropicApiKey: optionalString,
   anthropicModel: z.preprocess(emptyToUndefined, z.string().default('claude-sonnet-4-6')),
-  anthropicBaseUrl: z.preprocess(emptyToUndefined, z.url().optional()),
+  anthropicBaseUrl: httpUrl,
   planner: z.preprocess(emptyToUndefined, z.enum(['claude', 'rules']).optional()),
   slackBotToken: optionalString,
   slackChannel: optionalString,
-  slackApiUrl: z.preprocess(emptyToUndefined, z.url().optional()),
-  smtpUrl: z.preprocess(emptyToUndefined, z.url().optional()),
-  mailFrom: z.preprocess(emptyToUndefined, z.string().default('billing@example.com')),
+  slackApiUrl: httpUrl,
+  smtpUrl: z.preprocess(
+    emptyToUndefined,
+    z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
+  ),
+  mailFrom: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(MAIL_ADDRESS, 'must be an e-mail address, or Name <address>')
+      .default('billing@example.com'),
+  ),
   outboxDir: z.preprocess(emptyToUndefined, z.string().default('./data/outbox')),
   merchantName: z.preprocess(emptyToUndefined, z.string().default('Example Inc.')),
-  paymentLinkTemplate: optionalString,
+  paymentLinkTemplate: linkTemplate,
   policyFile: optionalString,
   shadow: booleanish,
   logLevel: z.preprocess(

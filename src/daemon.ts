@@ -3,7 +3,7 @@
  * joined only by tables, so any of them can stop and the next start resumes where it was.
  */
 import type { Clock } from './clock.ts';
-import { type Config, plannerChoice, shadowReason } from './config.ts';
+import { type Config, ConfigError, plannerChoice, shadowReason } from './config.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import { makeMetrics } from './metrics.ts';
@@ -12,7 +12,7 @@ import { loadPolicy } from './agent/policy.ts';
 import { loadPrompt } from './agent/prompt.ts';
 import { makeLiveFacts } from './agent/live-facts.ts';
 import { startWorker } from './agent/worker.ts';
-import { startHttpServer } from './ingress/server.ts';
+import { type HttpServer, startHttpServer } from './ingress/server.ts';
 import { startSocketReader } from './ingress/socket-reader.ts';
 import { type Db, openDatabase } from './store/db.ts';
 import { countOpenCases } from './store/cases.ts';
@@ -72,12 +72,20 @@ export async function startDaemon(config: Config, log: Logger, clock: Clock): Pr
   });
 
   const base = { db, config, log, metrics, clock };
+  // The server starts first: if the address cannot be had, nothing else has started yet.
+  let server: HttpServer;
+  try {
+    server = await startHttpServer({
+      ...base,
+      health: () => ({ planner: choice.planner, mode: shadow ? 'shadow' : 'live' }),
+    });
+  } catch (error) {
+    mailer.close?.();
+    db.close();
+    throw listenError(error, config);
+  }
   const worker = startWorker({ ...base, planner, policy, prompt, ...(liveFacts ? { liveFacts } : {}) });
   const scheduler = startScheduler({ ...base, executors });
-  const server = await startHttpServer({
-    ...base,
-    health: () => ({ planner: choice.planner, mode: shadow ? 'shadow' : 'live' }),
-  });
   const socket = config.kiteSocket ? startSocketReader({ ...base, path: config.kiteSocket }) : undefined;
 
   log.info(
@@ -135,4 +143,19 @@ async function bounded(work: Promise<unknown>, stage: string, log: Logger): Prom
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Turns a failure to listen into the one-line configuration error an operator can act on. */
+function listenError(error: unknown, config: Config): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = `${config.host}:${config.port}`;
+  const reasons: Record<string, string> = {
+    EADDRINUSE: `${where} is already in use (another billing-agent, or another server)`,
+    EACCES: `not allowed to listen on ${where} (ports below 1024 need privileges)`,
+    EADDRNOTAVAIL: `${config.host} is not an address of this machine`,
+    ENOTFOUND: `${config.host} is not a host name this machine can resolve`,
+    EAI_AGAIN: `${config.host} could not be resolved`,
+  };
+  const reason = code ? reasons[code] : undefined;
+  return reason ? new ConfigError([`--host / HOST, --port / PORT: ${reason}`]) : error;
 }
