@@ -5,7 +5,7 @@
  * is consistent. Time moves on a manual clock through the scheduler's backoff.
  */
 import { createServer } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OVERLOADED_BODY, startFakeAnthropic } from '../../src/fakes/fake-anthropic.ts';
 import { type Fakes, failureEvent, postKite, seedPayment, startFakes } from './harness.ts';
 import { startWorld, timedPost, type World } from './world.ts';
@@ -14,6 +14,9 @@ const MINUTE = 60_000;
 /** The scheduler gives a transient job six attempts, backing off from 30 s to 30 min. */
 const MAX_ATTEMPTS = 6;
 const SDK_TRIES = 3;
+
+// The SDKs' own backoff sleeps in real time (a few seconds per test); leave room on a busy machine.
+vi.setConfig({ testTimeout: 60_000 });
 
 let fakes: Fakes;
 let world: World | undefined;
