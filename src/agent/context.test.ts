@@ -19,6 +19,28 @@ describe('buildContext', () => {
     });
   });
 
+  it('builds a context from megabytes of customer text, cut and still redacted', () => {
+    const metadata: Record<string, string> = { a: 'y'.repeat(900_000), b: '1 '.repeat(400_000) };
+    for (let i = 0; i < 10_000; i++) metadata[`k${i}`] = `v${i}`;
+    metadata[`${'k'.repeat(100_000)}@example.com`] = 'x';
+    const ctx = makeContext({
+      over: {
+        untrusted: {
+          metadata: { note: `${'y'.repeat(20_000)} reach me: jo@example.invalid`, ...metadata },
+          description: `card 4242 4242 4242 4242, ${'z@'.repeat(50_000)}`,
+        },
+      },
+    });
+    const u = ctx.untrusted!;
+    expect(Object.keys(u.metadata)).toHaveLength(20);
+    expect(u.metadata.note).toBe('y'.repeat(500));
+    expect(u.metadata.a).toBe('y'.repeat(500));
+    expect(u.metadata.b!.length).toBe(500);
+    expect(u.description!.startsWith('card [number], z@z@')).toBe(true);
+    expect(u.description!.length).toBe(500);
+    expect(JSON.stringify(u)).not.toMatch(/example\.invalid|4242/);
+  });
+
   it('gives amounts in major units for zero- and three-decimal currencies', () => {
     expect(makeContext({ amount: 5000, currency: 'jpy' }).payment).toMatchObject({
       amountMajor: 5000,

@@ -17,6 +17,7 @@ import {
   TEST_MIN_RETRY_DELAY_MS,
 } from './limits.ts';
 import { type Policy, retryDelaysMs } from './policy.ts';
+import { redactText } from './redact.ts';
 
 export type { PlannerContext, Trigger } from './context-types.ts';
 
@@ -205,16 +206,20 @@ function earliestRetryAt(
   return fromStorm === null ? fromAdvice : Math.max(fromAdvice, fromStorm);
 }
 
-const EMAIL = /[^\s@<>()"',;]+@[^\s@<>()"',;]+\.[^\s@<>()"',;]+/g;
-const DIGITS = /\d(?:[ -]?\d){11,18}/g;
-
-function clean(text: string): string {
-  return text.replace(EMAIL, '[email]').replace(DIGITS, '[number]').slice(0, 500);
-}
+/** Stripe allows 50 metadata keys of 40 characters with values of 500; the planner sees 20. */
+const MAX_METADATA_ENTRIES = 20;
+const MAX_KEY_LENGTH = 40;
+const MAX_TEXT_LENGTH = 500;
 
 function cleanUntrusted(u: { metadata: Record<string, string>; description: string | null }) {
   const metadata: Record<string, string> = {};
-  for (const [k, v] of Object.entries(u.metadata).slice(0, 20)) metadata[clean(k).slice(0, 40)] = clean(v);
+  let taken = 0;
+  for (const k in u.metadata) {
+    if (!Object.hasOwn(u.metadata, k)) continue;
+    if (taken++ >= MAX_METADATA_ENTRIES) break;
+    metadata[redactText(k, MAX_KEY_LENGTH)] = redactText(u.metadata[k] ?? '', MAX_TEXT_LENGTH);
+  }
   if (Object.keys(metadata).length === 0 && !u.description) return null;
-  return { notice: UNTRUSTED_NOTICE, metadata, description: u.description ? clean(u.description) : null };
+  const description = u.description ? redactText(u.description, MAX_TEXT_LENGTH) : null;
+  return { notice: UNTRUSTED_NOTICE, metadata, description };
 }

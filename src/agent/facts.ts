@@ -275,8 +275,19 @@ function str(value: unknown): string | null {
 function num(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
+/** Stripe's own ceiling on metadata keys; anything past it is not read. */
+const MAX_METADATA_KEYS = 50;
+
 function stringRecord(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(obj(value) ?? {})) if (typeof v === 'string') out[k] = v;
+  const o = obj(value) ?? {};
+  let taken = 0;
+  for (const k in o) {
+    if (taken >= MAX_METADATA_KEYS) break;
+    const v = o[k];
+    if (!Object.hasOwn(o, k) || typeof v !== 'string') continue;
+    out[k] = v;
+    taken++;
+  }
   return out;
 }
