@@ -19,6 +19,8 @@ export type ProposalRecord = {
   rule: string;
   reason: string;
   amended?: ToolCall['input'];
+  /** Whose call this was, set when the rules planner decided after the model's calls were refused. */
+  planner?: 'claude' | 'rules';
 };
 
 /** A final action, as stored in `actions_json`; `rule` names the rule that made it mandatory. */
