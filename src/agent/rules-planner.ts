@@ -1,11 +1,13 @@
 /**
  * The rules planner: the policy as code. It is the default without an API key and the fallback
  * when the model fails. Three strikes by default: notify and retry, notify ("update your card")
- * and retry, then escalate; each decline class as the guardrail table says.
+ * and retry, then escalate; each decline class as the guardrail table says. A case whose first
+ * failure is older than the 60-day retry window goes to a person.
  */
 import type { ToolCall } from '../tools/schemas.ts';
 import type { PlannerContext } from './context-types.ts';
 import { NEVER_RETRY_CLASSES, RETRYABLE_CLASSES } from './declines.ts';
+import { retryWindowClosed } from './guardrails/retry-rules.ts';
 import type { Planner, Proposal } from './planner.ts';
 
 /** Makes the rules planner. */
@@ -32,6 +34,13 @@ export function proposeByRules(ctx: PlannerContext): Proposal {
   if (ctx.case.status === 'closed') return done('the case is closed');
   if (!f) return done('no failure to act on');
   const cls = f.classification.class;
+
+  if (retryWindowClosed(ctx)) {
+    if (ctx.history.escalated) return done('the first failure is older than 60 days; already escalated');
+    const rationale = 'the first failure is older than 60 days: no automated retry, a person decides';
+    calls.push({ tool: 'escalate_to_human', input: { summary: rationale, urgency: 'normal', rationale } });
+    return { planner: 'rules', calls, invalid: [], rationale };
+  }
 
   if (ctx.trigger === 'card_updated') {
     if (NEVER_RETRY_CLASSES.has(cls) || ctx.billing.retryBooked)

@@ -68,6 +68,17 @@ describe('worker', () => {
     expect(rows(db, 'SELECT failure_count FROM cases')[0]!.failure_count).toBe(3);
   });
 
+  it('escalates a failure whose charge is from 2022 instead of charging it, however late it arrives', async () => {
+    const { deps, db } = makeDeps();
+    ingest(db, piFailed({ charge: 'ch_2022', created: Math.floor(Date.UTC(2022, 5, 1) / 1000) }));
+    await processPending(deps);
+    expect(jobsOf(db, 'pi_test_1').map((j) => [j.tool, j.args.kind ?? j.args.template])).toEqual([
+      ['escalate_to_human', 'case'],
+    ]);
+    const [d] = listDecisions(db, 'pi_test_1');
+    expect(readDecision(db, d!.id)!.rationale).toMatch(/older than 60 days/);
+  });
+
   it('records a decision that reads back whole', async () => {
     const { deps, db } = makeDeps();
     ingest(db, piFailed());

@@ -106,6 +106,34 @@ describe('retry rules', () => {
     );
   });
 
+  it("counts the 60 days from the first failure's charge time, not from when the case opened", () => {
+    const charge2022 = Date.UTC(2022, 2, 1);
+    const old = makeContext({ failure: { occurredAt: charge2022 } });
+    expect(old.case.openedAt).toBe(T0);
+    expect(caseAge(retry(60), old)?.rule).toBe('case_too_old');
+    expect(mandatoryEscalation(old)?.rule).toBe('escalate_retry_window');
+    const { actions } = applyGuardrails([retry(1800)], [], old);
+    expect(actions.map((a) => [a.tool, a.rule])).toEqual([['escalate_to_human', 'escalate_retry_window']]);
+    const oldPrior = makeContext({
+      priorFailures: 1,
+      over: {
+        recorded: [
+          {
+            attemptKey: 'ch_old',
+            occurredAt: charge2022,
+            code: null,
+            declineCode: null,
+            cls: 'ambiguous_soft',
+          },
+        ],
+      },
+    });
+    expect(caseAge(retry(60), oldPrior)?.rule).toBe('case_too_old');
+    expect(
+      caseAge(retry(60), makeContext({ failure: { occurredAt: T0 - 59 * 86_400_000 } })),
+    ).toBeUndefined();
+  });
+
   it('allows one pending retry at a time', () => {
     const ctx = makeContext();
     const busy = {

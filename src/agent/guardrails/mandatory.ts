@@ -1,10 +1,11 @@
 /**
  * Actions the policy makes mandatory whatever the planner proposed: escalate at the failure
- * threshold, for a high amount, an unknown decline or a decline class that needs a person, and
+ * threshold, past the 60-day retry window, for a high amount, an unknown decline or a decline class that needs a person, and
  * the authentication notice when the customer must authenticate.
  */
 import type { PlannerContext } from '../context-types.ts';
 import type { DeclineClass } from '../declines.ts';
+import { retryWindowClosed } from './retry-rules.ts';
 import type { FinalAction } from './types.ts';
 
 /** Decline classes that always go to a person at once. */
@@ -27,6 +28,13 @@ export function mandatoryEscalation(
     return {
       rule: 'escalate_threshold',
       reason: `failure ${ctx.failure.number} reached the threshold of ${ctx.policy.escalateAfterFailures}`,
+      urgency: 'normal',
+    };
+  }
+  if (retryWindowClosed(ctx)) {
+    return {
+      rule: 'escalate_retry_window',
+      reason: 'the first failure is older than 60 days: no automated retry, a person decides',
       urgency: 'normal',
     };
   }

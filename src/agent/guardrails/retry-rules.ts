@@ -87,10 +87,27 @@ export const cardDeclines: RetryRule = (_call, ctx) =>
     ? reject('card_declines_24h', 'this card was declined 10 times in 24 hours')
     : undefined;
 
+/**
+ * When the case's first failure happened: the earliest charge time recorded (a backfilled or
+ * redelivered failure keeps its own time), or the case's opening if that is earlier.
+ */
+export function firstFailureAt(ctx: PlannerContext): number {
+  let first = ctx.case.openedAt;
+  for (const f of ctx.history.failures) if (f.at > 0 && f.at < first) first = f.at;
+  const current = ctx.failure?.occurredAt;
+  if (current !== undefined && current > 0 && current < first) first = current;
+  return first;
+}
+
+/** Whether the 60-day retry window, counted from the first failure, is over. */
+export function retryWindowClosed(ctx: PlannerContext): boolean {
+  return ctx.now - firstFailureAt(ctx) > MAX_CASE_AGE_FOR_RETRY_MS;
+}
+
 /** No automated retry of a case whose first failure is older than 60 days. */
 export const caseAge: RetryRule = (_call, ctx) =>
-  ctx.now - ctx.case.openedAt > MAX_CASE_AGE_FOR_RETRY_MS
-    ? reject('case_too_old', 'the case is older than 60 days; retries stop')
+  retryWindowClosed(ctx)
+    ? reject('case_too_old', 'the first failure is older than 60 days; retries stop')
     : undefined;
 
 /** One scheduled retry at a time. */
