@@ -75,3 +75,25 @@ function formatterFor(locale: string, currency: string, decimals: number): Intl.
   }
   return formatter;
 }
+
+/** Stripe still sends the retired São Tomé code; ICU no longer lists it. */
+const EXTRA_CURRENCIES = ['std'];
+let knownCurrencies: ReadonlySet<string> | undefined;
+
+/**
+ * Whether `value` is a currency Stripe can send: three lower-case letters naming a real ISO 4217
+ * currency (`usd`, `jpy`), not a number, an upper-case code or a placeholder such as `xxx`.
+ */
+export function isCurrencyCode(value: unknown): value is string {
+  if (typeof value !== 'string' || !/^[a-z]{3}$/.test(value)) return false;
+  knownCurrencies ??= new Set([
+    ...Intl.supportedValuesOf('currency').map((c) => c.toLowerCase()),
+    ...EXTRA_CURRENCIES,
+  ]);
+  return knownCurrencies.has(value);
+}
+
+/** Whether `value` is a Stripe amount: a non-negative safe integer in the currency's minor unit. */
+export function isStripeAmount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}

@@ -69,4 +69,21 @@ describe('buildContext', () => {
     });
     expect(makeContext({ livemode: true }).budgets.minDelaySeconds).toBe(60);
   });
+  it('shows no amount it cannot trust, and treats an unknown amount as a high one', () => {
+    for (const [amount, currency] of [
+      [-5, 'usd'],
+      [20.5, 'usd'],
+      [2000, 'xxx'],
+      [2000, null],
+    ] as const) {
+      const ctx = makeContext({
+        over: {
+          caseInfo: { ...makeContext().case, amount, currency } as never,
+        },
+      });
+      expect(ctx.payment.display).toBeNull();
+      expect(ctx.signals.highAmount).toBe(true);
+    }
+    expect(makeContext({ amount: 2000, currency: 'usd' }).signals.highAmount).toBe(false);
+  });
 });

@@ -4,7 +4,7 @@
  * details are never copied in; customer text is cleaned of e-mail addresses and long digit
  * runs and kept under `untrusted`, marked as data.
  */
-import { currencyDecimals, formatAmount, toMajorUnits } from '../money.ts';
+import { currencyDecimals, formatAmount, isCurrencyCode, isStripeAmount, toMajorUnits } from '../money.ts';
 import type { PlannerContext, Trigger } from './context-types.ts';
 import { type Classification, classifyDecline } from './declines.ts';
 import type { FailureFacts } from './facts.ts';
@@ -82,10 +82,16 @@ export function buildContext(input: ContextInput): PlannerContext {
   const classification = failure ? classifyDecline(signalsOf(failure)) : null;
   const retryBaseAt = failure?.isNew ? failure.occurredAt : now;
   const earliest = earliestRetryAt(failure, classification, input.storm);
-  const currency = caseInfo.currency;
-  const amount = caseInfo.amount;
+  const currency = isCurrencyCode(caseInfo.currency) ? caseInfo.currency : null;
+  const amount = isStripeAmount(caseInfo.amount) ? caseInfo.amount : null;
   const threshold = currency ? (policy.highAmountThreshold[currency] ?? null) : null;
   const major = amount !== null && currency ? toMajorUnits(amount, currency) : null;
+  // An amount or currency that is unknown may be over any threshold: escalate, if the policy has one.
+  const thresholds = Object.keys(policy.highAmountThreshold).length > 0;
+  const highAmount =
+    threshold !== null && major !== null
+      ? major >= threshold
+      : thresholds && (amount === null || currency === null);
   const { amount: _a, currency: _c, ...caseView } = caseInfo;
   const nextDelay = delays[liveRetries.length];
 
@@ -173,7 +179,7 @@ export function buildContext(input: ContextInput): PlannerContext {
     billing: input.billing,
     live: input.live,
     signals: {
-      highAmount: threshold !== null && major !== null && major >= threshold,
+      highAmount,
       storm: input.storm,
     },
     untrusted: input.untrusted ? cleanUntrusted(input.untrusted) : null,

@@ -91,4 +91,23 @@ describe('readEventFacts', () => {
     expect(f.subscriptionId).toBe('sub_2');
     expect(f.caseFacts).toMatchObject({ nextPaymentAttempt: 5, attemptCount: 2 });
   });
+  it('reads an amount only as a non-negative safe integer and a currency only as a real code', () => {
+    for (const amount of [-5, 20.5, 1e300, '2000', null, Number.NaN, 2 ** 60]) {
+      expect(readEventFacts(pi({ amount })).amount).toBeNull();
+    }
+    expect(readEventFacts(pi({ amount: 0 })).amount).toBe(0);
+    for (const currency of [840, 'xxx', 'us', 'dollars', undefined, null, '']) {
+      expect(readEventFacts(pi({ currency })).currency).toBeNull();
+    }
+    expect(readEventFacts(pi({ currency: 'JPY' })).currency).toBe('jpy');
+    const invoice = readEventFacts({
+      id: 'evt_i',
+      type: 'invoice.payment_failed',
+      created: 1_700_000_000,
+      data: {
+        object: { id: 'in_1', object: 'invoice', amount_due: -100, amount_paid: 1.5, currency: 'eur' },
+      },
+    });
+    expect([invoice.amount, invoice.amountPaid, invoice.currency]).toEqual([null, null, 'eur']);
+  });
 });

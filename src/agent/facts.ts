@@ -4,6 +4,7 @@
  * failed charge is `last_payment_error.charge`, else `latest_charge`, else `charges.data[0]`
  * (else the invoice's `charge`), and the facts say which was used.
  */
+import { isCurrencyCode, isStripeAmount } from '../money.ts';
 import type { CaseFacts } from '../store/case-facts.ts';
 
 type Obj = Record<string, unknown>;
@@ -93,7 +94,7 @@ export function readEventFacts(event: unknown): EventFacts {
     customerId: idOf(o.customer),
     subscriptionId: null,
     amount: null,
-    currency: str(o.currency)?.toLowerCase() ?? null,
+    currency: currencyOf(o.currency),
     amountPaid: null,
     status: str(o.status),
     failure: null,
@@ -111,7 +112,7 @@ export function readEventFacts(event: unknown): EventFacts {
   else if (objectType === 'dispute') {
     base.paymentIntentId = idOf(o.payment_intent);
     pushId(base.chargeIds, idOf(o.charge));
-    base.amount = num(o.amount);
+    base.amount = amountOf(o.amount);
   } else if (objectType === 'customer') base.customerId = str(o.id);
   else if (objectType === 'payment_method' || objectType === 'card') base.customerId = idOf(o.customer);
   if (!isFailureType(type)) base.failure = null;
@@ -121,7 +122,7 @@ export function readEventFacts(event: unknown): EventFacts {
 function readPaymentIntent(o: Obj, f: EventFacts, eventMs: number): void {
   f.paymentIntentId = str(o.id);
   f.invoiceId = idOf(o.invoice);
-  f.amount = num(o.amount);
+  f.amount = amountOf(o.amount);
   const lpe = obj(o.last_payment_error);
   const charges = arr(obj(o.charges)?.data)
     .map(obj)
@@ -164,7 +165,7 @@ function readPaymentIntent(o: Obj, f: EventFacts, eventMs: number): void {
 function readCharge(o: Obj, f: EventFacts, eventMs: number): void {
   f.paymentIntentId = idOf(o.payment_intent);
   f.invoiceId = idOf(o.invoice);
-  f.amount = num(o.amount);
+  f.amount = amountOf(o.amount);
   pushId(f.chargeIds, str(o.id));
   const card = obj(obj(o.payment_method_details)?.card) ?? obj(o.card);
   const pm = idOf(o.payment_method);
@@ -197,8 +198,8 @@ function readInvoice(o: Obj, f: EventFacts, eventMs: number): void {
   const chargeId = idOf(o.charge) ?? payments.map((p) => idOf(p?.charge)).find(Boolean) ?? null;
   pushId(f.chargeIds, chargeId);
   f.subscriptionId = idOf(o.subscription) ?? idOf(obj(obj(o.parent)?.subscription_details)?.subscription);
-  f.amount = num(o.amount_remaining) ?? num(o.amount_due);
-  f.amountPaid = num(o.amount_paid);
+  f.amount = amountOf(o.amount_remaining) ?? amountOf(o.amount_due);
+  f.amountPaid = amountOf(o.amount_paid);
   if (str(o.hosted_invoice_url)) f.caseFacts.hostedInvoiceUrl = str(o.hosted_invoice_url)!;
   if (str(o.customer_email)) f.caseFacts.customerEmail = str(o.customer_email)!;
   f.caseFacts.nextPaymentAttempt = num(o.next_payment_attempt);
@@ -226,8 +227,8 @@ function readInvoicePayment(o: Obj, f: EventFacts): void {
   const payment = obj(o.payment);
   f.paymentIntentId = idOf(payment?.payment_intent);
   pushId(f.chargeIds, idOf(payment?.charge));
-  f.amount = num(o.amount_requested);
-  f.amountPaid = num(o.amount_paid);
+  f.amount = amountOf(o.amount_requested);
+  f.amountPaid = amountOf(o.amount_paid);
 }
 
 function failureFromCharge(charge: Obj | null, eventMs: number) {
@@ -277,6 +278,20 @@ function num(value: unknown): number | null {
 }
 /** Stripe's own ceiling on metadata keys; anything past it is not read. */
 const MAX_METADATA_KEYS = 50;
+
+/**
+ * An amount as Stripe sends it (a non-negative safe integer in the minor unit); anything else
+ * (negative, fractional, huge, a string) is unknown, so no notice or audit line shows a wrong sum.
+ */
+function amountOf(value: unknown): number | null {
+  return isStripeAmount(value) ? value : null;
+}
+
+/** A currency code (upper case is read as lower case); a number, placeholder or unknown code is null. */
+function currencyOf(value: unknown): string | null {
+  const code = typeof value === 'string' ? value.toLowerCase() : null;
+  return isCurrencyCode(code) ? code : null;
+}
 
 function stringRecord(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};

@@ -8,7 +8,7 @@
 import type { CaseView, FailureView } from '../store/case-read.ts';
 import type { JobRow } from '../store/jobs.ts';
 import type { NoticeRow } from '../store/notices.ts';
-import { formatAmount } from '../money.ts';
+import { formatAmount, isCurrencyCode, isStripeAmount } from '../money.ts';
 import type { EscalateJobArgs } from './schemas.ts';
 
 export type Block = Record<string, unknown>;
@@ -38,7 +38,9 @@ export function escalationMessage(facts: EscalationFacts): { text: string; block
   const { view, args } = facts;
   const live = view?.livemode ?? false;
   const amount =
-    view?.amount != null && view.currency ? formatAmount(view.amount, view.currency) : 'unknown amount';
+    isStripeAmount(view?.amount) && isCurrencyCode(view?.currency)
+      ? formatAmount(view.amount, view.currency)
+      : 'unknown amount';
   const title =
     args.kind === 'could_not_act'
       ? `The agent could not act on a failing payment (${amount})`

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config.ts';
-import { formatAmount } from '../money.ts';
+import { formatAmount, isCurrencyCode, isStripeAmount } from '../money.ts';
 import { NOTICE_TEMPLATES, type NoticeTemplate } from './schemas.ts';
 
 export type RenderedNotice = { subject: string; text: string };
@@ -35,7 +35,9 @@ export function renderNotice(
   const values: Record<string, string> = {
     merchant: config.merchantName,
     amount:
-      facts.amount !== null && facts.currency ? formatAmount(facts.amount, facts.currency) : 'the amount due',
+      isStripeAmount(facts.amount) && isCurrencyCode(facts.currency)
+        ? formatAmount(facts.amount, facts.currency)
+        : 'the amount due',
     link: link ?? '',
     action: link
       ? `use this link: ${link}`

@@ -79,6 +79,18 @@ describe('worker', () => {
     expect(readDecision(db, d!.id)!.rationale).toMatch(/older than 60 days/);
   });
 
+  it('stores an amount of the wrong kind as unknown, retries, and escalates it as possibly high', async () => {
+    const { deps, db } = makeDeps();
+    ingest(db, piFailed({ amount: -5 }));
+    await processPending(deps);
+    expect(rows(db, 'SELECT amount, currency FROM cases')).toEqual([{ amount: null, currency: 'usd' }]);
+    expect(jobsOf(db, 'pi_test_1').map((j) => j.tool)).toEqual([
+      'retry_payment',
+      'notify_customer',
+      'escalate_to_human',
+    ]);
+  });
+
   it('records a decision that reads back whole', async () => {
     const { deps, db } = makeDeps();
     ingest(db, piFailed());
