@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, plannerChoice, shadowReason } from './config.ts';
+import { ConfigError, loadConfig, plannerChoice, shadowReason, workerConcurrency } from './config.ts';
 
 describe('loadConfig', () => {
   it('uses the embedded defaults with no flags and no environment', () => {
@@ -79,5 +79,13 @@ describe('loadConfig', () => {
       },
     );
     expect(config.paymentLinkTemplate).toBe('https://acme.example/pay/{customer}?case={case}');
+  });
+
+  it('decides more cases at once with the rules planner than with the model, unless told', () => {
+    expect(workerConcurrency(loadConfig({}, {}))).toBe(32);
+    expect(workerConcurrency(loadConfig({}, { ANTHROPIC_API_KEY: 'sk-ant-x' }))).toBe(8);
+    expect(
+      workerConcurrency(loadConfig({}, { ANTHROPIC_API_KEY: 'sk-ant-x', WORKER_CONCURRENCY: '3' })),
+    ).toBe(3);
   });
 });

@@ -46,7 +46,10 @@ export const SETTINGS = {
   policyFile: { flag: 'policy', env: 'POLICY_FILE', description: 'JSON policy file' },
   shadow: { flag: 'shadow', env: 'SHADOW', description: 'decide and record, send nothing' },
   logLevel: { env: 'LOG_LEVEL', description: 'pino level' },
-  workerConcurrency: { env: 'WORKER_CONCURRENCY', description: 'cases decided at once' },
+  workerConcurrency: {
+    env: 'WORKER_CONCURRENCY',
+    description: 'cases decided at once (unset: 32 with the rules planner, 8 with claude)',
+  },
 } as const satisfies Record<string, SettingSource>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -140,7 +143,7 @@ export const ConfigSchema = z.object({
     emptyToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
-  workerConcurrency: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(256).default(8)),
+  workerConcurrency: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(256).optional()),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -196,4 +199,13 @@ export function plannerChoice(config: Config): { planner: 'claude' | 'rules'; re
   if (config.planner === 'rules') return { planner: 'rules', reason: 'rules planner chosen' };
   if (!config.anthropicApiKey) return { planner: 'rules', reason: 'ANTHROPIC_API_KEY is not set' };
   return { planner: 'claude', reason: `model ${config.anthropicModel}` };
+}
+
+/**
+ * Cases decided at once. The rules planner is CPU-bound and its decisions share group commits,
+ * so more lanes help; the Claude planner is bound by the model's rate limit, so fewer calls
+ * wait at once.
+ */
+export function workerConcurrency(config: Config): number {
+  return config.workerConcurrency ?? (plannerChoice(config).planner === 'claude' ? 8 : 32);
 }

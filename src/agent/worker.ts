@@ -5,6 +5,7 @@
  * row ends `done` (a decision was recorded) or `skipped` with a reason, written in the same
  * transaction as the decision, its failure rows and its jobs: a crash leaves the row pending.
  */
+import { workerConcurrency } from '../config.ts';
 import { isFailureType, readEventFacts } from './facts.ts';
 import type { InboxRow } from '../store/inbox.ts';
 import { finishInboxRow, listPendingInbox } from '../store/inbox-claims.ts';
@@ -28,7 +29,7 @@ export async function processPending(deps: WorkerDeps, limit = 1000): Promise<nu
   const rows = listPendingInbox(deps.db, limit);
   if (rows.length === 0) return 0;
   const groups = groupRows(rows);
-  const concurrency = Math.max(1, deps.concurrency ?? deps.config.workerConcurrency);
+  const concurrency = Math.max(1, deps.concurrency ?? workerConcurrency(deps.config));
   let next = 0;
   const lane = async () => {
     while (next < groups.length) {
