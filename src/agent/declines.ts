@@ -172,10 +172,32 @@ const MAC_02_MIN_DELAY_MS = 72 * 3_600_000;
  */
 export function classifyDecline(s: DeclineSignals): Classification {
   const found = stripeBlock(s) ?? networkAdvice(s) ?? stripeAdvice(s) ?? visaResponse(s) ?? fromCode(s);
+  const malformed = malformedSignal(s);
+  // A code of the wrong type may hide anything: it is unknown unless a signal already forbids more.
+  if (malformed && (!found || RETRYABLE_CLASSES.has(found.class) || found.class === 'unknown')) {
+    return { class: 'unknown', signal: `${malformed} (not a string)` };
+  }
   if (found?.class === 'unknown' && s.adviceCode === 'try_again_later') {
     return { class: 'transient', signal: `advice_code=try_again_later over ${found.signal}` };
   }
   return found ?? unknownOrSoftened(s);
+}
+
+/** What the event reader puts in a decline field whose value was not a string (`malformed:number`). */
+export const MALFORMED_CODE_PREFIX = 'malformed:';
+
+function malformedSignal(s: DeclineSignals): string | undefined {
+  for (const [field, value] of [
+    ['code', s.code],
+    ['decline_code', s.declineCode],
+    ['advice_code', s.adviceCode],
+    ['network_advice_code', s.networkAdviceCode],
+    ['network_decline_code', s.networkDeclineCode],
+    ['outcome.reason', s.outcomeReason],
+  ] as const) {
+    if (value?.startsWith(MALFORMED_CODE_PREFIX)) return `${field}=${value}`;
+  }
+  return undefined;
 }
 
 function stripeBlock(s: DeclineSignals): Classification | undefined {
@@ -259,6 +281,9 @@ function unknownOrSoftened(s: DeclineSignals): Classification {
     return { class: 'transient', signal: 'advice_code=try_again_later' };
   if (s.code === 'card_declined')
     return { class: 'ambiguous_soft', signal: 'code=card_declined (no detail)' };
-  // No decline detail at all (e.g. `last_payment_error: null`): treated as a generic decline.
+  // No decline detail at all: `last_payment_error: null`, or a `last_payment_error` (even a
+  // `card_error`) whose `code` and `decline_code` are both null. Both get the plain policy, as a
+  // generic decline: Stripe says the attempt failed and nothing says a retry is forbidden. A code
+  // of the wrong type is not "no detail"; it is unknown (see `classifyDecline`).
   return { class: 'ambiguous_soft', signal: 'no decline details' };
 }

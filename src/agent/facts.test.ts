@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { signalsOf } from './context.ts';
+import { classifyDecline } from './declines.ts';
 import { readEventFacts } from './facts.ts';
 
 const pi = (object: Record<string, unknown>) => ({
@@ -109,5 +111,22 @@ describe('readEventFacts', () => {
       },
     });
     expect([invoice.amount, invoice.amountPaid, invoice.currency]).toEqual([null, null, 'eur']);
+  });
+  it('reads a decline code of the wrong type as unknown, and both codes null as no detail', () => {
+    const classOf = (lpe: unknown) => {
+      const f = readEventFacts(pi({ last_payment_error: lpe })).failure!;
+      return classifyDecline(signalsOf(f));
+    };
+    expect(classOf({ type: 'card_error', decline_code: 123 })).toEqual({
+      class: 'unknown',
+      signal: 'decline_code=malformed:number (not a string)',
+    });
+    expect(classOf({ type: 'card_error', code: { x: 1 } }).class).toBe('unknown');
+    expect(classOf({ code: 'card_declined', decline_code: ['lost_card'] }).class).toBe('unknown');
+    expect(classOf({ decline_code: 'insufficient_funds', network_advice_code: 25 }).class).toBe('unknown');
+    // A stricter signal still wins over a malformed one.
+    expect(classOf({ decline_code: 7, network_advice_code: '03' }).class).toBe('hard_stop');
+    expect(classOf({ type: 'card_error', code: null, decline_code: null })).toEqual(classOf(null));
+    expect(classOf(null)).toEqual({ class: 'ambiguous_soft', signal: 'no decline details' });
   });
 });

@@ -5,6 +5,7 @@
  * (else the invoice's `charge`), and the facts say which was used.
  */
 import { isCurrencyCode, isStripeAmount } from '../money.ts';
+import { MALFORMED_CODE_PREFIX } from './declines.ts';
 import type { CaseFacts } from '../store/case-facts.ts';
 
 type Obj = Record<string, unknown>;
@@ -154,11 +155,12 @@ function readPaymentIntent(o: Obj, f: EventFacts, eventMs: number): void {
     paymentMethodId: failedPm,
     cardFingerprint: str(card?.fingerprint),
     cardBrand: str(card?.brand) ?? str(card?.network),
-    code: str(lpe?.code) ?? str(charge?.failure_code),
-    declineCode: str(lpe?.decline_code) ?? declineFromOutcome(charge),
-    adviceCode: str(lpe?.advice_code) ?? str(obj(charge?.outcome)?.advice_code),
-    networkAdviceCode: str(lpe?.network_advice_code) ?? str(obj(charge?.outcome)?.network_advice_code),
-    networkDeclineCode: str(lpe?.network_decline_code) ?? str(obj(charge?.outcome)?.network_decline_code),
+    code: codeOf(lpe?.code) ?? codeOf(charge?.failure_code),
+    declineCode: codeOf(lpe?.decline_code) ?? declineFromOutcome(charge),
+    adviceCode: codeOf(lpe?.advice_code) ?? codeOf(obj(charge?.outcome)?.advice_code),
+    networkAdviceCode: codeOf(lpe?.network_advice_code) ?? codeOf(obj(charge?.outcome)?.network_advice_code),
+    networkDeclineCode:
+      codeOf(lpe?.network_decline_code) ?? codeOf(obj(charge?.outcome)?.network_decline_code),
   };
 }
 
@@ -182,11 +184,11 @@ function readCharge(o: Obj, f: EventFacts, eventMs: number): void {
     paymentMethodId: pm,
     cardFingerprint: str(card?.fingerprint),
     cardBrand: str(card?.brand) ?? str(card?.network),
-    code: str(o.failure_code),
+    code: codeOf(o.failure_code),
     declineCode: declineFromOutcome(o),
-    adviceCode: str(outcome?.advice_code),
-    networkAdviceCode: str(outcome?.network_advice_code),
-    networkDeclineCode: str(outcome?.network_decline_code),
+    adviceCode: codeOf(outcome?.advice_code),
+    networkAdviceCode: codeOf(outcome?.network_advice_code),
+    networkDeclineCode: codeOf(outcome?.network_decline_code),
   };
 }
 
@@ -214,7 +216,7 @@ function readInvoice(o: Obj, f: EventFacts, eventMs: number): void {
     cardFingerprint: null,
     cardBrand: null,
     code:
-      f.type === 'invoice.payment_action_required' ? 'authentication_required' : str(charge?.failure_code),
+      f.type === 'invoice.payment_action_required' ? 'authentication_required' : codeOf(charge?.failure_code),
     declineCode: declineFromOutcome(charge),
     adviceCode: null,
     networkAdviceCode: null,
@@ -244,7 +246,7 @@ function failureFromCharge(charge: Obj | null, eventMs: number) {
 
 function declineFromOutcome(charge: Obj | null): string | null {
   const outcome = obj(charge?.outcome);
-  const reason = str(outcome?.reason);
+  const reason = codeOf(outcome?.reason);
   // Radar and Stripe block reasons are read as outcome fields, not as issuer decline codes.
   return reason && str(outcome?.type) === 'issuer_declined' ? reason : null;
 }
@@ -256,6 +258,17 @@ function customerEmail(customer: unknown, f: EventFacts): void {
 
 function pushId(list: string[], id: string | null): void {
   if (id && !list.includes(id)) list.push(id);
+}
+
+/**
+ * A decline code: a string, or null when the field is missing, null or empty. A value of any
+ * other type (a number, an object) is kept as a `malformed:` marker, which the classifier reads
+ * as an unknown decline, never as "no decline details".
+ */
+function codeOf(value: unknown): string | null {
+  if (value === null || value === undefined || value === '') return null;
+  if (typeof value === 'string') return value;
+  return `${MALFORMED_CODE_PREFIX}${Array.isArray(value) ? 'array' : typeof value}`;
 }
 
 /** An id from a field that may be a string, an expanded object, null or missing. */

@@ -91,6 +91,14 @@ describe('worker', () => {
     ]);
   });
 
+  it('escalates a decline code that is not a string instead of retrying it as soft', async () => {
+    const { deps, db } = makeDeps();
+    ingest(db, piFailed({ decline: { code: 'card_declined', decline_code: 123 as never } }));
+    await processPending(deps);
+    expect(jobsOf(db, 'pi_test_1').map((j) => j.tool)).toEqual(['escalate_to_human']);
+    expect(rows(db, 'SELECT decline_code FROM failures')).toEqual([{ decline_code: 'malformed:number' }]);
+  });
+
   it('records a decision that reads back whole', async () => {
     const { deps, db } = makeDeps();
     ingest(db, piFailed());
