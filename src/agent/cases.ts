@@ -19,6 +19,46 @@ export function caseIds(facts: EventFacts): string[] {
   return unique([facts.invoiceId, facts.paymentIntentId, ...facts.chargeIds]);
 }
 
+/** What {@link resolveCases} needs of a case row. */
+type CaseLink = {
+  id: string;
+  payment_intent_id: string | null;
+  invoice_id: string | null;
+  opened_at: number;
+};
+
+/**
+ * The cases an event belongs to, found with `find` (ids → cases). The event's own invoice and
+ * PaymentIntent ids come first; a charge id leads only to a case that belongs to no other
+ * PaymentIntent or invoice, so a charge id that turns up in another payment's event (a reused
+ * or forged id) can never close, count against or merge a different payment's case.
+ *
+ * @example
+ * resolveCases(facts, (ids) => findOpenCases(db, ids)); // oldest first
+ */
+export function resolveCases<C extends CaseLink>(facts: EventFacts, find: (ids: string[]) => C[]): C[] {
+  const own = unique([facts.invoiceId, facts.paymentIntentId]);
+  const found = own.length > 0 ? find(own) : [];
+  const seen = new Set(found.map((c) => c.id));
+  const charges = unique(facts.chargeIds.filter((id) => !own.includes(id)));
+  const byCharge = charges.length > 0 ? find(charges) : [];
+  for (const c of byCharge) {
+    if (seen.has(c.id) || belongsElsewhere(c, facts)) continue;
+    seen.add(c.id);
+    found.push(c);
+  }
+  return found.sort((a, b) => a.opened_at - b.opened_at);
+}
+
+function belongsElsewhere(c: CaseLink, facts: EventFacts): boolean {
+  const pi = facts.paymentIntentId;
+  const invoice = facts.invoiceId;
+  return (
+    (c.payment_intent_id !== null && pi !== null && c.payment_intent_id !== pi) ||
+    (c.invoice_id !== null && invoice !== null && c.invoice_id !== invoice)
+  );
+}
+
 /**
  * The key a new case gets from this event, and its aliases.
  *

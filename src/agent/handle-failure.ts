@@ -28,7 +28,7 @@ import { finishInboxRow, isInboxPending } from '../store/inbox-claims.ts';
 import { cancelPendingJobs } from '../store/jobs.ts';
 import { setMeta, META_KEYS } from '../store/meta.ts';
 import { caseInfoOf, loadHistory } from './case-history.ts';
-import { attemptKeyOf, caseKeyOf } from './cases.ts';
+import { attemptKeyOf, caseKeyOf, resolveCases } from './cases.ts';
 import { parseDuration } from '../duration.ts';
 import { buildContext, signalsOf } from './context.ts';
 import type { PlannerContext } from './context-types.ts';
@@ -55,10 +55,13 @@ export async function handleFailure(deps: WorkerDeps, row: InboxRow, facts: Even
     // An on-session payment waiting for 3D Secure is not a failure; only a declined attempt is.
     return skipRow(db, row.id, 'requires_action without a failed attempt', null, now);
   }
-  const open = findOpenCases(db, key.aliases);
+  const open = resolveCases(facts, (ids) => findOpenCases(db, ids));
   const existing = open.find((c) => c.kind === 'invoice') ?? open[0];
   if (!existing) {
-    const closed = findCase(db, key.aliases);
+    const [closed] = resolveCases(facts, (ids) => {
+      const c = findCase(db, ids);
+      return c ? [c] : [];
+    });
     if (closed) return skipRow(db, row.id, `case ${closed.id} is closed`, closed.id, now);
   }
   const caseId = existing?.id ?? key.id;

@@ -11,7 +11,7 @@ import type { InboxRow } from '../store/inbox.ts';
 import { finishInboxRow, isInboxPending } from '../store/inbox-claims.ts';
 import { cancelPendingJobs, insertJob, listJobs } from '../store/jobs.ts';
 import { type EscalateJobArgs, jobKeys, type NotifyJobArgs } from '../tools/schemas.ts';
-import { caseIds } from './cases.ts';
+import { resolveCases } from './cases.ts';
 import type { Decision } from './decide.ts';
 import type { EventFacts } from './facts.ts';
 import type { FinalAction } from './guardrails/types.ts';
@@ -50,7 +50,7 @@ export async function handleTerminal(
       ? facts.customerId
         ? listOpenCasesOfCustomer(db, facts.customerId)
         : []
-      : findOpenCases(db, caseIds(facts));
+      : resolveCases(facts, (ids) => findOpenCases(db, ids));
   if (cases.length === 0) return skipRow(db, row.id, 'no open case for this event', null, now);
   const paidNothing = facts.amountPaid === 0 || (facts.amountPaid === null && facts.amount === 0);
   const success = SUCCESS_TYPES.has(facts.type) && !paidNothing;

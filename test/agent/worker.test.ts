@@ -99,6 +99,59 @@ describe('worker', () => {
     expect(rows(db, 'SELECT decline_code FROM failures')).toEqual([{ decline_code: 'malformed:number' }]);
   });
 
+  it("never closes another payment's case through a charge id that turns up in this payment's event", async () => {
+    const { deps, db } = makeDeps();
+    ingest(db, piFailed({ pi: 'pi_c2', charge: 'ch_shared' }));
+    await processPending(deps);
+    ingest(
+      db,
+      simpleEvent('payment_intent.succeeded', {
+        id: 'pi_order',
+        object: 'payment_intent',
+        status: 'succeeded',
+        amount: 2000,
+        currency: 'usd',
+        latest_charge: 'ch_shared',
+      }),
+    );
+    ingest(db, piFailed({ pi: 'pi_other', charge: 'ch_shared' }));
+    await processPending(deps);
+    expect(rows(db, 'SELECT id, status FROM cases ORDER BY id')).toEqual([
+      { id: 'pi_c2', status: 'open' },
+      { id: 'pi_other', status: 'open' },
+    ]);
+    expect(jobsOf(db, 'pi_c2').map((j) => [j.tool, j.state])).toEqual([
+      ['retry_payment', 'pending'],
+      ['notify_customer', 'pending'],
+    ]);
+    expect(inbox(db).map((r) => [r.status, r.reason])).toEqual([
+      ['done', null],
+      ['skipped', 'no open case for this event'],
+      ['done', null],
+    ]);
+    // A charge-level event names its payment first, and only then falls back to the charge.
+    ingest(
+      db,
+      simpleEvent('charge.dispute.created', {
+        id: 'dp_x',
+        object: 'dispute',
+        payment_intent: 'pi_other',
+        charge: 'ch_shared',
+      }),
+    );
+    await processPending(deps);
+    expect(rows(db, 'SELECT id, status FROM cases ORDER BY id').map((c) => c.status)).toEqual([
+      'open',
+      'closed',
+    ]);
+    ingest(db, simpleEvent('charge.dispute.created', { id: 'dp_y', object: 'dispute', charge: 'ch_shared' }));
+    await processPending(deps);
+    expect(rows(db, 'SELECT id, status FROM cases ORDER BY id').map((c) => c.status)).toEqual([
+      'closed',
+      'closed',
+    ]);
+  });
+
   it('records a decision that reads back whole', async () => {
     const { deps, db } = makeDeps();
     ingest(db, piFailed());
