@@ -115,7 +115,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       return;
     }
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
-    if (res.destroyed || req.destroyed) return;
+    if (res.destroyed || res.writableEnded) return;
     if (reply.kind === 'status') {
       res
         .status(reply.status)

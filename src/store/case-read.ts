@@ -4,6 +4,7 @@
  */
 import { type CaseFacts, parseFacts } from './case-facts.ts';
 import type { Db } from './db.ts';
+import { stmt } from './statements.ts';
 
 export type CaseView = {
   id: string;
@@ -47,7 +48,7 @@ type CaseRowRaw = {
 
 /** The case with this id, or `undefined`. */
 export function readCase(db: Db, caseId: string): CaseView | undefined {
-  const row = db.prepare('SELECT * FROM cases WHERE id = ?').get(caseId) as CaseRowRaw | undefined;
+  const row = stmt(db, 'SELECT * FROM cases WHERE id = ?').get(caseId) as CaseRowRaw | undefined;
   if (!row) return undefined;
   return {
     id: row.id,
@@ -67,12 +68,11 @@ export function readCase(db: Db, caseId: string): CaseView | undefined {
 
 /** The case's recorded failures, oldest first. */
 export function readFailures(db: Db, caseId: string): FailureView[] {
-  const rows = db
-    .prepare(
-      `SELECT charge_id, payment_method_id, code, decline_code, advice_code, source, occurred_at
+  const rows = stmt(
+    db,
+    `SELECT charge_id, payment_method_id, code, decline_code, advice_code, source, occurred_at
        FROM failures WHERE case_id = ? ORDER BY occurred_at, id`,
-    )
-    .all(caseId) as {
+  ).all(caseId) as {
     charge_id: string | null;
     payment_method_id: string | null;
     code: string | null;

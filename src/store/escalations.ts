@@ -4,6 +4,7 @@
  * configured (kept here and logged), `undelivered` when Slack refused for a configuration fault.
  */
 import type { Db } from './db.ts';
+import { stmt } from './statements.ts';
 
 export type EscalationKind = 'case' | 'incident' | 'could_not_act';
 export type EscalationStatus = 'pending' | 'posted' | 'stored' | 'undelivered';
@@ -24,7 +25,7 @@ export type EscalationRow = {
 
 /** The escalation of a case, if any. */
 export function getEscalation(db: Db, caseId: string): EscalationRow | undefined {
-  return db.prepare('SELECT * FROM escalations WHERE case_id = ?').get(caseId) as EscalationRow | undefined;
+  return stmt(db, 'SELECT * FROM escalations WHERE case_id = ?').get(caseId) as EscalationRow | undefined;
 }
 
 /**
@@ -37,17 +38,16 @@ export function upsertPendingEscalation(
   now: number,
 ): EscalationRow {
   return (
-    (db
-      .prepare(
-        `INSERT INTO escalations (case_id, kind, status, channel, text, blocks_json, created_at, updated_at)
+    (stmt(
+      db,
+      `INSERT INTO escalations (case_id, kind, status, channel, text, blocks_json, created_at, updated_at)
        VALUES (?, ?, 'pending', ?, ?, ?, ?, ?)
        ON CONFLICT (case_id) DO UPDATE
          SET text = excluded.text, blocks_json = excluded.blocks_json, channel = excluded.channel,
              updated_at = excluded.updated_at
          WHERE escalations.status <> 'posted'
        RETURNING *`,
-      )
-      .get(row.caseId, row.kind, row.channel ?? null, row.text, JSON.stringify(row.blocks), now, now) as
+    ).get(row.caseId, row.kind, row.channel ?? null, row.text, JSON.stringify(row.blocks), now, now) as
       | EscalationRow
       | undefined) ?? (getEscalation(db, row.caseId) as EscalationRow)
   );
@@ -65,7 +65,8 @@ export function setEscalationStatus(
   },
   now: number,
 ): void {
-  db.prepare(
+  stmt(
+    db,
     `UPDATE escalations SET status = ?, channel = COALESCE(?, channel), ts = COALESCE(?, ts), error = ?,
                             updated_at = ?
      WHERE case_id = ?`,
@@ -74,9 +75,8 @@ export function setEscalationStatus(
 
 /** Escalations that did not reach Slack (stored or undelivered), newest first. */
 export function listUndeliveredEscalations(db: Db, limit = 100): EscalationRow[] {
-  return db
-    .prepare(
-      `SELECT * FROM escalations WHERE status IN ('stored', 'undelivered') ORDER BY updated_at DESC LIMIT ?`,
-    )
-    .all(limit) as EscalationRow[];
+  return stmt(
+    db,
+    `SELECT * FROM escalations WHERE status IN ('stored', 'undelivered') ORDER BY updated_at DESC LIMIT ?`,
+  ).all(limit) as EscalationRow[];
 }

@@ -4,6 +4,7 @@
  */
 import type { JobTool } from '../tools/schemas.ts';
 import type { Db } from './db.ts';
+import { stmt } from './statements.ts';
 
 export type JobState = 'pending' | 'running' | 'done' | 'failed' | 'canceled' | 'skipped';
 
@@ -37,23 +38,22 @@ export type NewJob = {
 
 /** Inserts a pending job; returns its id, or `undefined` when the key already exists. */
 export function insertJob(db: Db, job: NewJob, now: number): number | undefined {
-  const result = db
-    .prepare(
-      `INSERT INTO jobs (case_id, decision_id, tool, args_json, idempotency_key, due_at, state,
+  const result = stmt(
+    db,
+    `INSERT INTO jobs (case_id, decision_id, tool, args_json, idempotency_key, due_at, state,
                          created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
        ON CONFLICT (idempotency_key) DO NOTHING`,
-    )
-    .run(
-      job.caseId,
-      job.decisionId ?? null,
-      job.tool,
-      JSON.stringify(job.args),
-      job.idempotencyKey,
-      Math.round(job.dueAt),
-      now,
-      now,
-    );
+  ).run(
+    job.caseId,
+    job.decisionId ?? null,
+    job.tool,
+    JSON.stringify(job.args),
+    job.idempotencyKey,
+    Math.round(job.dueAt),
+    now,
+    now,
+  );
   return result.changes === 1 ? Number(result.lastInsertRowid) : undefined;
 }
 
@@ -66,17 +66,16 @@ export function cancelPendingJobs(
   tools?: JobTool[],
 ): number {
   const toolFilter = tools?.length ? `AND tool IN (${tools.map(() => '?').join(',')})` : '';
-  return db
-    .prepare(
-      `UPDATE jobs SET state = 'canceled', last_error = ?, updated_at = ?, finished_at = ?
+  return stmt(
+    db,
+    `UPDATE jobs SET state = 'canceled', last_error = ?, updated_at = ?, finished_at = ?
        WHERE case_id = ? AND state = 'pending' ${toolFilter}`,
-    )
-    .run(reason, now, now, caseId, ...(tools ?? [])).changes;
+  ).run(reason, now, now, caseId, ...(tools ?? [])).changes;
 }
 
 /** Every job of a case, oldest first. */
 export function listJobs(db: Db, caseId: string): JobRow[] {
-  return db.prepare('SELECT * FROM jobs WHERE case_id = ? ORDER BY id').all(caseId) as JobRow[];
+  return stmt(db, 'SELECT * FROM jobs WHERE case_id = ? ORDER BY id').all(caseId) as JobRow[];
 }
 
 /** A claimed job, as the runner sees it (its attempt counter already includes this run). */
@@ -87,13 +86,12 @@ export type ClaimedJob = JobRow & { state: 'running'; lease_owner: string; lease
  * (its worker died). Oldest due first.
  */
 export function listRunnableJobIds(db: Db, now: number, limit: number): number[] {
-  const rows = db
-    .prepare(
-      `SELECT id FROM jobs
+  const rows = stmt(
+    db,
+    `SELECT id FROM jobs
        WHERE (state = 'pending' AND due_at <= @now) OR (state = 'running' AND lease_until < @now)
        ORDER BY due_at, id LIMIT @limit`,
-    )
-    .all({ now, limit }) as { id: number }[];
+  ).all({ now, limit }) as { id: number }[];
   return rows.map((r) => r.id);
 }
 
@@ -108,14 +106,13 @@ export function claimJob(
   now: number,
   leaseUntil: number,
 ): ClaimedJob | undefined {
-  return db
-    .prepare(
-      `UPDATE jobs SET state = 'running', lease_owner = @owner, lease_until = @leaseUntil,
+  return stmt(
+    db,
+    `UPDATE jobs SET state = 'running', lease_owner = @owner, lease_until = @leaseUntil,
                        attempts = attempts + 1, updated_at = @now
        WHERE id = @id AND ((state = 'pending' AND due_at <= @now) OR (state = 'running' AND lease_until < @now))
        RETURNING *`,
-    )
-    .get({ id, owner, now, leaseUntil }) as ClaimedJob | undefined;
+  ).get({ id, owner, now, leaseUntil }) as ClaimedJob | undefined;
 }
 
 /** Finishes a job this owner holds (done, skipped or failed); false when the lease was lost. */
@@ -129,13 +126,12 @@ export function finishJob(
   now: number,
 ): boolean {
   return (
-    db
-      .prepare(
-        `UPDATE jobs SET state = ?, result_json = ?, last_error = ?, lease_owner = NULL, lease_until = NULL,
+    stmt(
+      db,
+      `UPDATE jobs SET state = ?, result_json = ?, last_error = ?, lease_owner = NULL, lease_until = NULL,
                          updated_at = ?, finished_at = ?
          WHERE id = ? AND state = 'running' AND lease_owner = ?`,
-      )
-      .run(state, result === undefined ? null : JSON.stringify(result), error ?? null, now, now, id, owner)
+    ).run(state, result === undefined ? null : JSON.stringify(result), error ?? null, now, now, id, owner)
       .changes === 1
   );
 }
@@ -150,13 +146,12 @@ export function rescheduleJob(
   now: number,
 ): boolean {
   return (
-    db
-      .prepare(
-        `UPDATE jobs SET state = 'pending', due_at = ?, last_error = ?, lease_owner = NULL, lease_until = NULL,
+    stmt(
+      db,
+      `UPDATE jobs SET state = 'pending', due_at = ?, last_error = ?, lease_owner = NULL, lease_until = NULL,
                          updated_at = ?
          WHERE id = ? AND state = 'running' AND lease_owner = ?`,
-      )
-      .run(Math.round(dueAt), error, now, id, owner).changes === 1
+    ).run(Math.round(dueAt), error, now, id, owner).changes === 1
   );
 }
 
@@ -165,35 +160,35 @@ export function rescheduleJob(
  * now, with the attempt they used refunded, since they did not finish.
  */
 export function releaseLeases(db: Db, owner: string, now: number): number {
-  return db
-    .prepare(
-      `UPDATE jobs SET state = 'pending', lease_owner = NULL, lease_until = NULL,
+  return stmt(
+    db,
+    `UPDATE jobs SET state = 'pending', lease_owner = NULL, lease_until = NULL,
                        attempts = MAX(attempts - 1, 0), updated_at = ?
        WHERE state = 'running' AND lease_owner = ?`,
-    )
-    .run(now, owner).changes;
+  ).run(now, owner).changes;
 }
 
 /** One job by id. */
 export function getJob(db: Db, id: number): JobRow | undefined {
-  return db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+  return stmt(db, 'SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
 }
 
 /** The job with this idempotency key. */
 export function getJobByKey(db: Db, key: string): JobRow | undefined {
-  return db.prepare('SELECT * FROM jobs WHERE idempotency_key = ?').get(key) as JobRow | undefined;
+  return stmt(db, 'SELECT * FROM jobs WHERE idempotency_key = ?').get(key) as JobRow | undefined;
 }
 
 /** Jobs of a case for one tool, oldest first. */
 export function listCaseJobs(db: Db, caseId: string, tool: JobTool): JobRow[] {
-  return db
-    .prepare('SELECT * FROM jobs WHERE case_id = ? AND tool = ? ORDER BY id')
-    .all(caseId, tool) as JobRow[];
+  return stmt(db, 'SELECT * FROM jobs WHERE case_id = ? AND tool = ? ORDER BY id').all(
+    caseId,
+    tool,
+  ) as JobRow[];
 }
 
 /** How many jobs are in each state (health, metrics). */
 export function countJobsByState(db: Db): Record<string, number> {
-  const rows = db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as {
+  const rows = stmt(db, 'SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as {
     state: string;
     n: number;
   }[];

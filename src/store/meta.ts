@@ -3,6 +3,7 @@
  * (shown by `/healthz`), storm state, and the like. Values are JSON.
  */
 import type { Db } from './db.ts';
+import { stmt } from './statements.ts';
 
 /** Keys in use; add new ones here so every reader finds them. */
 export const META_KEYS = {
@@ -15,17 +16,18 @@ export const META_KEYS = {
 } as const;
 
 export function getMeta<T = unknown>(db: Db, key: string): T | undefined {
-  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+  const row = stmt(db, 'SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
   return row ? (JSON.parse(row.value) as T) : undefined;
 }
 
 export function setMeta(db: Db, key: string, value: unknown, now: number): void {
-  db.prepare(
+  stmt(
+    db,
     `INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?)
      ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
   ).run(key, JSON.stringify(value), now);
 }
 
 export function deleteMeta(db: Db, key: string): void {
-  db.prepare('DELETE FROM meta WHERE key = ?').run(key);
+  stmt(db, 'DELETE FROM meta WHERE key = ?').run(key);
 }

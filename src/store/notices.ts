@@ -6,6 +6,7 @@
  * `failed`, which frees the reservation for the next attempt.
  */
 import type { Db } from './db.ts';
+import { stmt } from './statements.ts';
 
 export type NoticeStatus = 'sending' | 'sent' | 'outbox' | 'no_address' | 'failed';
 
@@ -28,9 +29,11 @@ export type NoticeKey = { caseId: string; failureKey: string; template: string }
 
 /** The notice for this key, if any. */
 export function getNotice(db: Db, key: NoticeKey): NoticeRow | undefined {
-  return db
-    .prepare('SELECT * FROM notices WHERE case_id = ? AND failure_key = ? AND template = ?')
-    .get(key.caseId, key.failureKey, key.template) as NoticeRow | undefined;
+  return stmt(db, 'SELECT * FROM notices WHERE case_id = ? AND failure_key = ? AND template = ?').get(
+    key.caseId,
+    key.failureKey,
+    key.template,
+  ) as NoticeRow | undefined;
 }
 
 /**
@@ -44,17 +47,16 @@ export function reserveNotice(
   content: { jobId: number; subject: string; text: string },
   now: number,
 ): number | undefined {
-  const row = db
-    .prepare(
-      `INSERT INTO notices (case_id, failure_key, template, job_id, status, subject, body_text, created_at)
+  const row = stmt(
+    db,
+    `INSERT INTO notices (case_id, failure_key, template, job_id, status, subject, body_text, created_at)
        VALUES (?, ?, ?, ?, 'sending', ?, ?, ?)
        ON CONFLICT (case_id, failure_key, template) DO UPDATE
          SET status = 'sending', job_id = excluded.job_id, subject = excluded.subject,
              body_text = excluded.body_text
          WHERE notices.status = 'failed'
        RETURNING id`,
-    )
-    .get(key.caseId, key.failureKey, key.template, content.jobId, content.subject, content.text, now) as
+  ).get(key.caseId, key.failureKey, key.template, content.jobId, content.subject, content.text, now) as
     | { id: number }
     | undefined;
   return row?.id;
@@ -62,7 +64,8 @@ export function reserveNotice(
 
 /** Records that no address was found for the notice (kept once; the caller escalates). */
 export function recordNoAddress(db: Db, key: NoticeKey, jobId: number, now: number): void {
-  db.prepare(
+  stmt(
+    db,
     `INSERT INTO notices (case_id, failure_key, template, job_id, status, created_at)
      VALUES (?, ?, ?, ?, 'no_address', ?)
      ON CONFLICT (case_id, failure_key, template) DO NOTHING`,
@@ -76,7 +79,7 @@ export function markNoticeDelivered(
   delivery: { status: 'sent' | 'outbox'; messageId?: string | undefined; outboxPath?: string | undefined },
   now: number,
 ): void {
-  db.prepare('UPDATE notices SET status = ?, message_id = ?, outbox_path = ?, sent_at = ? WHERE id = ?').run(
+  stmt(db, 'UPDATE notices SET status = ?, message_id = ?, outbox_path = ?, sent_at = ? WHERE id = ?').run(
     delivery.status,
     delivery.messageId ?? null,
     delivery.outboxPath ?? null,
@@ -87,10 +90,10 @@ export function markNoticeDelivered(
 
 /** Frees a reservation whose send certainly did not happen, so a later attempt may send. */
 export function markNoticeFailed(db: Db, id: number): void {
-  db.prepare(`UPDATE notices SET status = 'failed' WHERE id = ? AND status = 'sending'`).run(id);
+  stmt(db, `UPDATE notices SET status = 'failed' WHERE id = ? AND status = 'sending'`).run(id);
 }
 
 /** Every notice of a case, oldest first. */
 export function listNotices(db: Db, caseId: string): NoticeRow[] {
-  return db.prepare('SELECT * FROM notices WHERE case_id = ? ORDER BY id').all(caseId) as NoticeRow[];
+  return stmt(db, 'SELECT * FROM notices WHERE case_id = ? ORDER BY id').all(caseId) as NoticeRow[];
 }
