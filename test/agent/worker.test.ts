@@ -152,6 +152,17 @@ describe('worker', () => {
     ]);
   });
 
+  it('decides on an event with a megabyte of metadata, keeping only a cut, redacted copy', async () => {
+    const { deps, db } = makeDeps();
+    ingest(db, piFailed({ metadata: { a: 'y'.repeat(900_000), b: `${'x'.repeat(30_000)}@example.com` } }));
+    await processPending(deps);
+    const [d] = listDecisions(db, 'pi_test_1');
+    const ctx = readDecision(db, d!.id)!.context as { untrusted: { metadata: Record<string, string> } };
+    expect(ctx.untrusted.metadata.a).toBe('y'.repeat(500));
+    expect(ctx.untrusted.metadata.b).toBe('x'.repeat(500));
+    expect(jobsOf(db, 'pi_test_1').map((j) => j.tool)).toEqual(['retry_payment', 'notify_customer']);
+  });
+
   it('records a decision that reads back whole', async () => {
     const { deps, db } = makeDeps();
     ingest(db, piFailed());
