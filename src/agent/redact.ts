@@ -36,6 +36,17 @@ export function redactText(text: string, max: number): string {
 
 /** Replaces every `local@domain.tld` with `[email]`, scanning outward from each `@`. */
 export function redactEmails(text: string): string {
+  return replaceEmails(text, () => '[email]');
+}
+
+/**
+ * Replaces every `local@domain.tld` in `text` with what `replace` makes of its two parts,
+ * scanning outward from each `@` within bounded lengths (linear in the input).
+ *
+ * @example
+ * replaceEmails('to jo@example.com', (local, domain) => `${local[0]}***@${domain}`); // 'to j***@example.com'
+ */
+export function replaceEmails(text: string, replace: (local: string, domain: string) => string): string {
   let out = '';
   let copied = 0;
   let at = text.indexOf('@');
@@ -47,7 +58,7 @@ export function redactEmails(text: string): string {
     const domain = text.slice(at + 1, end);
     const dot = domain.indexOf('.', 1);
     if (start < at && dot !== -1 && dot < domain.length - 1) {
-      out += `${text.slice(copied, start)}[email]`;
+      out += text.slice(copied, start) + replace(text.slice(start, at), domain);
       copied = end;
       at = text.indexOf('@', end);
     } else {

@@ -4,9 +4,10 @@
  * two customers apart.
  */
 
+import { replaceEmails } from '../agent/redact.ts';
+
 // Limitation: only e-mail addresses are masked; other personal data stays out of what audit
 // prints because the agent keeps it out of the decision log, not because audit removes it.
-const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;
 
 /**
  * Replaces every e-mail address in `text` by its masked form.
@@ -15,7 +16,8 @@ const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,}
  * maskEmails('sent to jenny.rosen@example.com'); // 'sent to j***@example.com'
  */
 export function maskEmails(text: string): string {
-  return text.replace(EMAIL, '$1***@$2');
+  // A linear scan: stored customer text can be megabytes, and a backtracking pattern would hang.
+  return replaceEmails(text, (local, domain) => `${local[0]}***@${domain}`);
 }
 
 /** {@link maskEmails} for nullable values. */

@@ -13,6 +13,12 @@ describe('maskEmails', () => {
       n: 1,
     });
   });
+  it('masks a megabyte of hostile text in one linear pass', () => {
+    const hostile = `${'y'.repeat(900_000)} then a@b.io ${'@'.repeat(100_000)}`;
+    const masked = maskEmails(hostile);
+    expect(masked.length).toBe(hostile.length + 3);
+    expect(masked).toContain(' then a***@b.io ');
+  });
 });
 
 describe('actionKey', () => {
