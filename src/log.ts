@@ -4,6 +4,7 @@
  * a terminal.
  */
 import pino from 'pino';
+import { replaceEmails } from './agent/redact.ts';
 
 export type Logger = pino.Logger;
 
@@ -52,6 +53,7 @@ export function makeLogger(options: LoggerOptions = {}): Logger {
     level: options.level ?? 'info',
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     base: { name: 'billing-agent' },
+    formatters: { log: (object: Record<string, unknown>) => scrub(object) as Record<string, unknown> },
   };
   if (options.destination) return pino(base, options.destination);
   const pretty = options.pretty ?? process.stdout.isTTY === true;
@@ -63,3 +65,25 @@ export function makeLogger(options: LoggerOptions = {}): Logger {
 
 /** A logger that drops everything (library use and quiet tests). */
 export const silentLogger: Logger = pino({ level: 'silent' });
+
+/** 12 to 19 digits, optionally separated by single spaces or dashes: what a card number looks like. */
+const CARD_NUMBER = /\d(?:[ -]?\d){11,18}/g;
+
+/**
+ * Removes e-mail addresses and card-number-like digit runs from every string of a log object,
+ * wherever they hide (an upstream error message, a nested detail), beyond the named paths.
+ */
+export function scrub(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') {
+    return replaceEmails(value, () => '[email]').replace(CARD_NUMBER, '[number]');
+  }
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
+  if (value instanceof Error) {
+    // Own fields first (code, status…), then the ones Error keeps off the enumerable list.
+    return scrub({ ...value, type: value.name, message: value.message, stack: value.stack }, depth);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) out[key] = scrub(v, depth + 1);
+  return out;
+}
