@@ -184,6 +184,9 @@ export function loadConfig(
       }),
     );
   }
+  if (parsed.data.planner === 'claude' && !parsed.data.anthropicApiKey) {
+    throw new ConfigError(['--planner / PLANNER: claude needs ANTHROPIC_API_KEY (or choose rules)']);
+  }
   return parsed.data;
 }
 

@@ -45,7 +45,13 @@ export const STOP_TIMEOUT_MS = 10_000;
 export async function startDaemon(config: Config, log: Logger, clock: Clock): Promise<Daemon> {
   const policy = loadPolicy(config.policyFile);
   const prompt = loadPrompt();
-  const db = openDatabase(config.databasePath);
+  let db: Db;
+  try {
+    db = openDatabase(config.databasePath);
+  } catch (error) {
+    const reason = (error as Error).message;
+    throw new ConfigError([`--db / DATABASE_PATH: cannot open ${config.databasePath}: ${reason}`]);
+  }
   const metrics = makeMetrics({
     casesOpen: () => countOpenCases(db),
     inboxBacklog: () => countPendingInbox(db),

@@ -45,14 +45,16 @@ export function healthReport(deps: IngressDeps): Record<string, unknown> & { ok:
       inbox.oldestPendingReceivedAt === undefined
         ? 0
         : Math.max(0, Math.floor((deps.clock.now() - inbox.oldestPendingReceivedAt) / 1000));
-    slack = getMeta(deps.db, META_KEYS.slackConfigFault) ?? 'ok';
-    smtp = getMeta(deps.db, META_KEYS.smtpConfigFault) ?? 'ok';
+    // A service that is not configured is not a fault: its work is kept in SQLite or the outbox.
+    slack =
+      getMeta(deps.db, META_KEYS.slackConfigFault) ?? (deps.config.slackBotToken ? 'ok' : 'not configured');
+    smtp = getMeta(deps.db, META_KEYS.smtpConfigFault) ?? (deps.config.smtpUrl ? 'ok' : 'not configured');
   } catch (error) {
     database = `unreachable: ${(error as Error).message}`;
     problems.push(`database ${database}`);
   }
-  if (slack !== 'ok') problems.push(`slack: ${faultText(slack)}`);
-  if (smtp !== 'ok') problems.push(`smtp: ${faultText(smtp)}`);
+  if (typeof slack === 'object') problems.push(`slack: ${faultText(slack)}`);
+  if (typeof smtp === 'object') problems.push(`smtp: ${faultText(smtp)}`);
 
   const extra = deps.health?.() ?? {};
   const extraProblems = Array.isArray(extra.problems) ? extra.problems.map(String) : [];

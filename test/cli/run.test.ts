@@ -153,6 +153,22 @@ describe('billing-agent run', () => {
     expect(result.stderr).toContain('retryDelays');
   });
 
+  it('names a database it cannot open instead of printing a stack', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'billing-agent-run-'));
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'not a folder');
+    const result = await runCli(['run', '--db', join(file, 'agent.db')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`--db / DATABASE_PATH: cannot open ${join(file, 'agent.db')}`);
+    expect(result.stderr).not.toContain('    at ');
+  });
+
+  it('refuses the claude planner without a key rather than quietly using the rules', async () => {
+    const result = await runCli(['run', '--planner', 'claude']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('claude needs ANTHROPIC_API_KEY');
+  });
+
   it('refuses an unknown flag with exit 2 and the usage', async () => {
     const result = await runCli(['run', '--bogus']);
     expect(result.code).toBe(2);

@@ -27,9 +27,22 @@ describe('healthz', () => {
       database: 'ok',
       inboxBacklog: 1,
       oldestPendingAgeSeconds: 42,
+      slack: 'not configured',
+      smtp: 'not configured',
+      problems: [],
+    });
+  });
+
+  it('says ok for a configured service with no fault seen', async () => {
+    h = await startHarness({
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_CHANNEL: 'C1',
+      SMTP_URL: 'smtp://127.0.0.1:2525',
+    });
+    expect(await (await fetch(`${h.url}/healthz`)).json()).toMatchObject({
+      ok: true,
       slack: 'ok',
       smtp: 'ok',
-      problems: [],
     });
   });
 
