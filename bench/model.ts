@@ -33,8 +33,7 @@ type Usage = { input: number; output: number; cacheRead: number; cacheWrite: num
 /**
  * The slow, rate-limited front of the fake: answers 429 with `retry-after: 1` beyond the rate,
  * else waits the fixed delay and forwards to the fake (which does the usage and caching counts).
- * Limitation: the fake's own `delayMs` replies never answer (it checks `req.destroyed` after the
- * wait, which Node sets once the body was read), so the delay lives here.
+ * The fake rate-limits per scripted reply; this front limits by wall-clock window, as the API does.
  */
 async function startSlowFront(target: string) {
   let windowStart = 0;
