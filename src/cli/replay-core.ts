@@ -45,6 +45,11 @@ export type ReplaySummary = {
   same: number;
   different: number;
   errors: number;
+  /**
+   * Decisions the chosen model planner did not make: it failed or proposed nothing valid and the
+   * rules planner decided instead. Counted apart from same and different, and fail `--fail-on-diff`.
+   */
+  fellBack: number;
   /** Decisions made by code rather than a planner, which are not re-decided. */
   skipped: number;
   /** Per action (tool and template), how many decisions had it then and now. */
@@ -135,12 +140,14 @@ export function summarize(items: ReplayItem[]): ReplaySummary {
     if (!item.replayed.error) bump(item.replayed.actions, 'replayed');
   }
   const errors = replayed.filter((i) => i.replayed.error !== null).length;
-  const same = replayed.filter((i) => i.same).length;
+  const fellBack = replayed.filter((i) => i.replayed.error === null && i.replayed.fallbackReason !== null);
+  const same = replayed.filter((i) => i.same && i.replayed.fallbackReason === null).length;
   return {
     total: items.length,
     same,
-    different: replayed.length - same - errors,
+    different: replayed.length - same - errors - fellBack.length,
     errors,
+    fellBack: fellBack.length,
     skipped: items.length - replayed.length,
     byAction: [...counts.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
@@ -150,6 +157,10 @@ export function summarize(items: ReplayItem[]): ReplaySummary {
 
 /** `--since`: an ISO time, or a duration back from now (`2d`, `12h`). */
 export function parseSince(text: string, now: number): number {
+  if (text.startsWith('-'))
+    throw new UsageError(
+      `--since ${text}: give a duration back from now without a sign (2d), or an ISO time`,
+    );
   const ago = parseDuration(text);
   if (ago !== undefined) return now - ago;
   const at = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN;

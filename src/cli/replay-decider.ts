@@ -4,15 +4,15 @@
  * failing model falls back to the rules planner, as in the daemon). Nothing here can act: no
  * Stripe, Slack or SMTP client is made, and the database is not touched.
  */
-import { existsSync } from 'node:fs';
 import type { PlannerContext, Trigger } from '../agent/context-types.ts';
 import { decide } from '../agent/decide.ts';
 import { makePlanner } from '../agent/make-planner.ts';
 import { DEFAULT_POLICY } from '../agent/policy.ts';
-import { loadPrompt } from '../agent/prompt.ts';
+import { loadPrompt, type Prompt, promptHash } from '../agent/prompt.ts';
 import { type Config, plannerChoice } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import { silentLogger } from '../log.ts';
+import { readTextFile } from './flag-values.ts';
 import type { Decider } from './replay-core.ts';
 import type { ReplaySetup } from './replay-render.ts';
 
@@ -27,13 +27,18 @@ const PLANNER_TRIGGERS: ReadonlySet<string> = new Set<Trigger>([
   'card_updated',
 ]);
 
+/** The model's budget per decision in replay unless `--timeout` says otherwise. */
+export const REPLAY_TIMEOUT_MS = 30_000;
+/** No retries, so that a hung or failing model costs at most one budget per decision. */
+const REPLAY_MAX_RETRIES = 0;
+
 /**
  * The decider for `config` (planner, model) and an optional prompt file. Throws a
  * {@link UsageError} when the choice cannot be honoured (claude without a key, a missing file).
  */
 export async function makeReplayDecider(
   config: Config,
-  options: { promptFile?: string | undefined },
+  options: { promptFile?: string | undefined; timeoutMs?: number | undefined },
 ): Promise<{ decide: Decider; setup: ReplaySetup }> {
   const choice = plannerChoice(config);
   if (config.planner === 'claude' && choice.planner !== 'claude') {
@@ -45,10 +50,17 @@ export async function makeReplayDecider(
         `--prompt only changes the claude planner, and the rules planner was chosen (${choice.reason})`,
       );
     }
-    if (!existsSync(options.promptFile)) throw new UsageError(`--prompt ${options.promptFile}: no such file`);
   }
-  const prompt = choice.planner === 'claude' ? loadPrompt(options.promptFile) : undefined;
-  const planner = makePlanner(config, silentLogger, undefined, prompt ? { prompt } : {});
+  let prompt: Prompt | undefined;
+  if (options.promptFile !== undefined) {
+    const text = readTextFile('--prompt', options.promptFile);
+    prompt = { text, hash: promptHash(text) };
+  } else if (choice.planner === 'claude') prompt = loadPrompt();
+  const planner = makePlanner(config, silentLogger, undefined, {
+    ...(prompt ? { prompt } : {}),
+    timeoutMs: options.timeoutMs ?? REPLAY_TIMEOUT_MS,
+    maxRetries: REPLAY_MAX_RETRIES,
+  });
   return {
     decide: async (context) => {
       const schema = (context as { schema?: unknown } | null)?.schema;
@@ -58,12 +70,16 @@ export async function makeReplayDecider(
       const trigger = String((context as { trigger?: unknown }).trigger);
       if (!PLANNER_TRIGGERS.has(trigger))
         return { skipped: `decided by code on ${trigger}, not by a planner` };
+      const started = performance.now();
       const decision = await decide(context as PlannerContext, planner, DEFAULT_POLICY);
+      const took = ((performance.now() - started) / 1000).toFixed(1);
       return {
         actions: decision.actions,
         planner: decision.planner,
         rationale: decision.rationale,
-        fallbackReason: decision.fallbackReason ?? undefined,
+        fallbackReason: decision.fallbackReason
+          ? `${decision.fallbackReason} (gave up after ${took}s)`
+          : undefined,
       };
     },
     setup: {

@@ -44,17 +44,19 @@ export function renderReplay(setup: ReplaySetup, items: ReplayItem[], summary: R
     if (item.replayed.error) {
       out.push(`      now: could not decide: ${item.replayed.error}`);
     } else {
-      const by = item.replayed.fallbackReason
-        ? `${item.replayed.planner}, fallback: ${item.replayed.fallbackReason}`
-        : item.replayed.planner;
-      out.push(
-        `      now  (${by}): ${item.same ? 'same' : `${phrase(item.replayed.actions)}   <- different`}`,
-      );
+      const fallback = item.replayed.fallbackReason;
+      const by = fallback ? `rules, fallback: ${fallback}` : item.replayed.planner;
+      const verdict = fallback
+        ? `${phrase(item.replayed.actions)}   <- not decided by the ${setup.planner} planner`
+        : item.same
+          ? 'same'
+          : `${phrase(item.replayed.actions)}   <- different`;
+      out.push(`      now  (${by}): ${verdict}`);
     }
   }
   out.push(
     '',
-    `Summary: ${summary.total} decisions, ${summary.same} same, ${summary.different} different, ${summary.errors} could not be re-decided${summary.skipped ? `, ${summary.skipped} made by code and not re-decided` : ''}`,
+    `Summary: ${summary.total} decisions, ${summary.same} same, ${summary.different} different, ${summary.errors} could not be re-decided${summary.fellBack ? `, ${summary.fellBack} fell back to the rules planner` : ''}${summary.skipped ? `, ${summary.skipped} made by code and not re-decided` : ''}`,
   );
   if (summary.byAction.length) {
     out.push('');

@@ -147,6 +147,67 @@ describe('billing-agent replay --planner claude', () => {
   });
 });
 
+describe('billing-agent replay --planner claude with a failing model', () => {
+  it('counts decisions that fell back to the rules planner and fails --fail-on-diff', async () => {
+    const fake = await startFakeAnthropic({
+      responder: () => ({
+        kind: 'status',
+        status: 500,
+        body: { type: 'error', error: { type: 'api_error' } },
+      }),
+    });
+    try {
+      const env = { ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: fake.url };
+      const args = ['replay', '--planner', 'claude', '--db', dbPath, '--fail-on-diff'];
+      const r = await runCli(args, { env });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('<- not decided by the claude planner');
+      expect(r.stdout).toMatch(
+        /0 same, 0 different, 0 could not be re-decided, \d+ fell back to the rules planner/,
+      );
+      const json = await runCli([...args, '--json'], { env });
+      expect(json.code).toBe(1);
+      const doc = JSON.parse(json.stdout);
+      expect(doc.summary.fellBack).toBeGreaterThan(0);
+      expect(doc.summary.same).toBe(0);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('gives a hung model the --timeout budget once per decision and says how long it took', async () => {
+    const fake = await startFakeAnthropic({ responder: () => ({ kind: 'hang' }) });
+    try {
+      const env = { ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: fake.url };
+      const args = ['replay', '--planner', 'claude', '--case', 'pi_demo_funds_then_ok', '--db', dbPath];
+      const r = await runCli([...args, '--timeout', '1s', '--json'], { env, timeoutMs: 30_000 });
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      const decided = doc.decisions.filter((d: { skipped: string | null }) => d.skipped === null);
+      expect(decided.length).toBeGreaterThan(0);
+      expect(fake.requests).toHaveLength(decided.length);
+      for (const d of decided) expect(d.replayed.fallbackReason).toMatch(/LLM timeout.*gave up after 1\.\ds/);
+    } finally {
+      await fake.close();
+    }
+  }, 40_000);
+
+  it('refuses a folder or an empty file as the prompt', async () => {
+    const env = { ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' };
+    const folder = await runCli(['replay', '--planner', 'claude', '--prompt', '/etc', '--db', dbPath], {
+      env,
+    });
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain('--prompt /etc: not a readable file');
+    expect(folder.stderr).not.toContain('    at ');
+    const empty = await runCli(['replay', '--planner', 'claude', '--prompt', '/dev/null', '--db', dbPath], {
+      env,
+    });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/--prompt \/dev\/null: (the file is empty|not a readable file)/);
+  });
+});
+
 /** The part of the demo output about one payment. */
 function section(stdout: string, id: string): string {
   const start = stdout.indexOf(`\n${id}: `);

@@ -92,6 +92,7 @@ describe('summarize', () => {
       same: 1,
       different: 1,
       errors: 1,
+      fellBack: 0,
       skipped: 0,
       byAction: [
         { action: 'escalate_to_human', recorded: 2, replayed: 0 },

@@ -15,8 +15,9 @@ describe('billing-agent replay', () => {
     [['--case', 'pi_x', '--since', '2d'], /--case or --since, not both/],
     [['--planner', 'gpt'], /--planner must be rules or claude/],
     [['--since', 'yesterday'], /--since yesterday/],
+    [['--since', '-2d'], /--since -2d: give a duration back from now without a sign/],
+    [['--timeout', 'soon'], /--timeout must be a number of seconds/],
     [['--unknown'], /Unknown option/],
-    [['--planner', 'claude'], /--planner claude needs ANTHROPIC_API_KEY/],
     [['--prompt', 'prompts/policy.md'], /--prompt only changes the claude planner/],
   ];
   for (const [args, message] of badArguments) {
@@ -27,6 +28,12 @@ describe('billing-agent replay', () => {
       expect(r.stderr).toContain('usage: billing-agent replay');
     });
   }
+
+  it('exits 2 when --planner claude has no API key', async () => {
+    const r = await runCli(['replay', '--planner', 'claude']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/claude needs ANTHROPIC_API_KEY/);
+  });
 
   it('exits 1 for a case id that matches nothing', async () => {
     const r = await runCli(['replay', '--case', 'pi_nothing_here', '--db', db]);
