@@ -67,3 +67,14 @@ export function replaceEmails(text: string, replace: (local: string, domain: str
   }
   return out + text.slice(copied);
 }
+
+/**
+ * Masks every e-mail address in `text` for an operator's screen or the audit columns, keeping the
+ * first character and the domain so that two customers can still be told apart.
+ *
+ * @example
+ * maskEmails('sent to jenny.rosen@example.com'); // 'sent to j***@example.com'
+ */
+export function maskEmails(text: string): string {
+  return replaceEmails(text, (local, domain) => `${local[0]}***@${domain}`);
+}

@@ -50,12 +50,9 @@ export function toAuditEvent(row: AuditInboxRow): AuditEvent {
   };
 }
 
-function recipientOf(row: Record<string, unknown>): string | null {
-  for (const column of ['recipient', 'to_address', 'to_email', 'email']) {
-    const value = row[column];
-    if (typeof value === 'string' && value) return maskEmails(value);
-  }
-  return null;
+/** The masked address the notice went to (masked again, in case an older row holds more). */
+function recipientOf(row: { recipient_masked?: string | null }): string | null {
+  return row.recipient_masked ? maskEmails(row.recipient_masked) : null;
 }
 
 /** Builds the audit view of one case. */

@@ -1,23 +1,24 @@
 /**
  * Masks what an operator's screen must not show in full: e-mail addresses become
  * `j***@example.com`, keeping the first character and the domain so a person can still tell
- * two customers apart.
+ * two customers apart, and card-number-like digit runs (12 to 19 digits, optionally split by
+ * single spaces or dashes) keep only their last four digits (`****4242`). Both scans are linear.
  */
 
-import { replaceEmails } from '../agent/redact.ts';
+import { maskEmails as maskEmailAddresses } from '../agent/redact.ts';
 
-// Limitation: only e-mail addresses are masked; other personal data stays out of what audit
-// prints because the agent keeps it out of the decision log, not because audit removes it.
+/** 12 to 19 digits, optionally separated by single spaces or dashes: bounded, so linear. */
+const CARD_NUMBER = /\d(?:[ -]?\d){11,18}/g;
 
 /**
- * Replaces every e-mail address in `text` by its masked form.
+ * Masks every e-mail address and card-number-like digit run in `text`.
  *
  * @example
  * maskEmails('sent to jenny.rosen@example.com'); // 'sent to j***@example.com'
+ * maskEmails('card 4242 4242 4242 4242'); // 'card ****4242'
  */
 export function maskEmails(text: string): string {
-  // A linear scan: stored customer text can be megabytes, and a backtracking pattern would hang.
-  return replaceEmails(text, (local, domain) => `${local[0]}***@${domain}`);
+  return maskEmailAddresses(text).replace(CARD_NUMBER, (run) => `****${run.replace(/\D/g, '').slice(-4)}`);
 }
 
 /** {@link maskEmails} for nullable values. */

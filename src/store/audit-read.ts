@@ -83,9 +83,13 @@ export type DecisionRow = {
 
 export type JobResultRow = { job_id: number; at: number; outcome: string; detail_json: string | null };
 
-/** A notice row; `SELECT *` so that columns added by later migrations (a recipient) come along. */
+/**
+ * A notice row; `SELECT *` so that columns added by later migrations come along. A database not yet
+ * migrated has no `recipient_masked`, so it is optional here.
+ */
 export type NoticeRow = {
   case_id: string;
+  recipient_masked?: string | null;
   failure_key: string;
   template: string;
   job_id: number | null;

@@ -21,6 +21,8 @@ export type NoticeRow = {
   body_text: string | null;
   message_id: string | null;
   outbox_path: string | null;
+  /** The address masked (`j***@example.com`); the full address is never stored. */
+  recipient_masked: string | null;
   created_at: number;
   sent_at: number | null;
 };
@@ -44,21 +46,29 @@ export function getNotice(db: Db, key: NoticeKey): NoticeRow | undefined {
 export function reserveNotice(
   db: Db,
   key: NoticeKey,
-  content: { jobId: number; subject: string; text: string },
+  content: { jobId: number; subject: string; text: string; recipientMasked?: string | undefined },
   now: number,
 ): number | undefined {
   const row = stmt(
     db,
-    `INSERT INTO notices (case_id, failure_key, template, job_id, status, subject, body_text, created_at)
-       VALUES (?, ?, ?, ?, 'sending', ?, ?, ?)
+    `INSERT INTO notices (case_id, failure_key, template, job_id, status, subject, body_text, recipient_masked,
+                          created_at)
+       VALUES (?, ?, ?, ?, 'sending', ?, ?, ?, ?)
        ON CONFLICT (case_id, failure_key, template) DO UPDATE
          SET status = 'sending', job_id = excluded.job_id, subject = excluded.subject,
-             body_text = excluded.body_text
+             body_text = excluded.body_text, recipient_masked = excluded.recipient_masked
          WHERE notices.status = 'failed'
        RETURNING id`,
-  ).get(key.caseId, key.failureKey, key.template, content.jobId, content.subject, content.text, now) as
-    | { id: number }
-    | undefined;
+  ).get(
+    key.caseId,
+    key.failureKey,
+    key.template,
+    content.jobId,
+    content.subject,
+    content.text,
+    content.recipientMasked ?? null,
+    now,
+  ) as { id: number } | undefined;
   return row?.id;
 }
 

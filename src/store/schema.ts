@@ -189,4 +189,6 @@ export const MIGRATIONS: readonly string[] = [
     updated_at  INTEGER NOT NULL
   );
   `,
+  // 2: the masked address each notice went to, for audit (never the full address).
+  `ALTER TABLE notices ADD COLUMN recipient_masked TEXT;`,
 ];

@@ -7,6 +7,7 @@
  * retried. No address: recorded as `no_address`, and the job fails so that a person is told.
  * Shadow mode renders the notice to the outbox and sends nothing.
  */
+import { maskEmails } from '../agent/redact.ts';
 import { readCase } from '../store/case-read.ts';
 import {
   getNotice,
@@ -62,7 +63,8 @@ export function makeNotifyExecutor(deps: ExecutorDeps): Executor {
       },
       deps.config,
     );
-    const noticeId = reserveNotice(deps.db, key, { jobId: job.id, ...rendered }, deps.clock.now());
+    const content = { jobId: job.id, ...rendered, recipientMasked: maskEmails(address.email) };
+    const noticeId = reserveNotice(deps.db, key, content, deps.clock.now());
     if (noticeId === undefined) return { outcome: 'skipped', result: { reason: 'notice already reserved' } };
 
     const mailer = deps.shadow || !deps.mailer ? outbox : deps.mailer;

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AuditDocumentSchema } from '../../src/cli/audit-document.ts';
 import { runCli } from './run-cli.ts';
@@ -35,6 +36,24 @@ describe('billing-agent audit', () => {
     for (const out of [text.stdout, json.stdout]) {
       expect(out).not.toContain('jenny.rosen@example.com');
       expect(out).toContain('j***@example.com');
+    }
+  });
+
+  it('masks card-number-like digit runs from a model rationale, keeping the last four', async () => {
+    const copy = seedDatabase();
+    const sqlite = new Database(copy);
+    sqlite
+      .prepare('UPDATE decisions SET rationale = ?')
+      .run('Customer wrote 4242 4242 4242 4242 and 5555-5555-5555-4444 and 378282246310005.');
+    sqlite.close();
+    const text = await runCli(['audit', 'pi_test_strikes', '--db', copy]);
+    const json = await runCli(['audit', 'pi_test_strikes', '--json', '--db', copy]);
+    expect(text.code).toBe(0);
+    for (const out of [text.stdout, json.stdout]) {
+      expect(out).not.toMatch(/4242 4242|5555-5555|378282246310005/);
+      expect(out).toContain('****4242');
+      expect(out).toContain('****4444');
+      expect(out).toContain('****0005');
     }
   });
 

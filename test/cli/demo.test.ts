@@ -63,6 +63,23 @@ describe('billing-agent demo', () => {
     expect(r.stdout).toContain('escalate_to_human');
   });
 
+  it('audit shows the masked address each notice went to, never the full one', async () => {
+    const text = await runCli(['audit', 'pi_demo_always_declines', '--db', dbPath]);
+    const json = await runCli(['audit', 'pi_demo_always_declines', '--json', '--db', dbPath]);
+    expect(text.stdout).toMatch(/e-mail|notice/);
+    expect(text.stdout).toMatch(/ to \w\*\*\*@[\w.-]+\.\w+/);
+    const doc = JSON.parse(json.stdout);
+    const notices = doc.cases.flatMap((c: { notices: Array<{ recipient: string | null }> }) => c.notices);
+    expect(notices.length).toBeGreaterThan(0);
+    for (const n of notices) expect(n.recipient).toMatch(/^\w\*\*\*@[\w.-]+\.\w+$/);
+    const stored = new Database(dbPath, { readonly: true });
+    const rows = stored.prepare('SELECT recipient_masked FROM notices').all() as {
+      recipient_masked: string;
+    }[];
+    stored.close();
+    for (const row of rows) expect(row.recipient_masked).toMatch(/^\w\*\*\*@/);
+  });
+
   it('replays the recorded decisions with the rules planner and finds no difference', async () => {
     const r = await runCli(['replay', '--db', dbPath, '--fail-on-diff']);
     expect(r.stderr).toBe('');
