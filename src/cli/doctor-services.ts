@@ -5,13 +5,21 @@
  * (`models.retrieve`). Every client gets the check's timeout and no retries.
  */
 import Anthropic from '@anthropic-ai/sdk';
-import { WebClient } from '@slack/web-api';
+import { LogLevel, WebClient } from '@slack/web-api';
 import nodemailer from 'nodemailer';
 import { type Config, plannerChoice } from '../config.ts';
 import { makeStripe } from '../tools/stripe-client.ts';
 import { type Check, errorText, ok, problem, skipped } from './doctor-check.ts';
 
 const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
+/** The Slack errors that mean the token itself is wrong (anything else is the address or the network). */
+const TOKEN_ERRORS: ReadonlySet<string> = new Set([
+  'invalid_auth',
+  'not_authed',
+  'token_revoked',
+  'token_expired',
+  'account_inactive',
+]);
 
 function stripeCheck(config: Config): Check {
   return {
@@ -70,6 +78,8 @@ function slackChecks(config: Config): Check[] {
       timeout: timeoutMs,
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
+      // The check's own row says what went wrong; the library's warnings would only repeat it.
+      logLevel: LogLevel.ERROR,
       ...(config.slackApiUrl ? { slackApiUrl: config.slackApiUrl } : {}),
     });
   return [
@@ -81,7 +91,14 @@ function slackChecks(config: Config): Check[] {
           const res = await client(timeoutMs).auth.test();
           return ok(`bot ${res.user ?? res.user_id ?? '?'} in team ${res.team ?? res.team_id ?? '?'}`);
         } catch (error) {
-          return problem(`auth.test failed: ${errorText(error)}`, 'set a valid xoxb- SLACK_BOT_TOKEN');
+          const refused = TOKEN_ERRORS.has(String((error as { data?: { error?: unknown } }).data?.error));
+          if (refused) {
+            return problem(
+              `auth.test refused the token: ${errorText(error)}`,
+              'set a valid xoxb- SLACK_BOT_TOKEN',
+            );
+          }
+          return problem(`cannot reach Slack: ${errorText(error)}`, 'check SLACK_API_URL and the network');
         }
       },
     },

@@ -4,14 +4,19 @@
  * problem and how to fix it. Exit 0 when nothing is a problem, 1 otherwise.
  */
 import { ConfigError, loadConfig, plannerChoice, shadowReason } from '../config.ts';
-import { UsageError } from '../errors.ts';
 import { runCheck } from './doctor-check.ts';
+import { parseSeconds, readTextFile } from './flag-values.ts';
 import { localChecks } from './doctor-local.ts';
 import { serviceChecks } from './doctor-services.ts';
 import { type Command, parseFlags } from './io.ts';
 import { renderTable } from './table.ts';
 
 const USAGE = 'billing-agent doctor [--timeout SECONDS] [--db PATH] [--policy FILE]';
+
+/** `test` or `live`, from the Stripe key's prefix (`sk_test_…`, `rk_live_…`). */
+function keyMode(key: string | undefined): string {
+  return key?.includes('_live_') ? 'live' : 'test';
+}
 
 /** The `doctor` command for the command table in `main.ts`. */
 export const command: Command = {
@@ -23,10 +28,8 @@ export const command: Command = {
       db: { type: 'string' },
       policy: { type: 'string' },
     });
-    const seconds = values.timeout === undefined ? 5 : Number(values.timeout);
-    if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 60) {
-      throw new UsageError('--timeout must be a number of seconds between 0 and 60');
-    }
+    const seconds = values.timeout === undefined ? 5 : parseSeconds('--timeout', values.timeout, 60);
+    if (values.policy !== undefined) readTextFile('--policy', values.policy);
     let config: ReturnType<typeof loadConfig>;
     try {
       config = loadConfig({ db: values.db, policy: values.policy }, io.env);
@@ -44,7 +47,7 @@ export const command: Command = {
     const choice = plannerChoice(config);
     const shadow = shadowReason(config);
     io.stdout.write(
-      `planner: ${choice.planner} (${choice.reason}); mode: ${shadow ? `shadow (${shadow})` : 'live'}\n\n`,
+      `planner: ${choice.planner} (${choice.reason}); mode: ${shadow ? `shadow (${shadow})` : `live (${keyMode(config.stripeSecretKey)}-mode key)`}\n\n`,
     );
     const checks = [...serviceChecks(config), ...localChecks(config)];
     const results = await Promise.all(checks.map((check) => runCheck(check, seconds * 1000)));

@@ -4,7 +4,8 @@
  * records every request, and can answer 529 overloaded, 429 with `retry-after`, slowly, or not
  * at all. Usage counters imitate prompt caching: the first request with a given tools + system
  * prefix reports `cache_creation_input_tokens`, later ones `cache_read_input_tokens`.
- * It speaks the non-streaming API only (the planner does not stream).
+ * It speaks the non-streaming API only (the planner does not stream), and answers
+ * `GET /v1/models` and `GET /v1/models/:id` so that `doctor`'s model check passes against it.
  */
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -85,6 +86,23 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
   const hanging = new Set<express.Response>();
   const app = express();
   app.use(express.json({ limit: '5mb' }));
+  // The models API, as `doctor` reads it: every model id exists, except ones named `*nonexistent*`.
+  const model = (id: string) => ({
+    type: 'model',
+    id,
+    display_name: id,
+    created_at: '2026-01-01T00:00:00Z',
+  });
+  app.get('/v1/models', (_req, res) => {
+    res.json({ data: [model('claude-sonnet-4-6')], has_more: false, first_id: null, last_id: null });
+  });
+  app.get('/v1/models/:id', (req, res) => {
+    if (req.params.id.includes('nonexistent')) {
+      res.status(404).json({ type: 'error', error: { type: 'not_found_error', message: 'model not found' } });
+      return;
+    }
+    res.json(model(req.params.id));
+  });
   app.post('/v1/messages', async (req, res) => {
     const body = req.body as Record<string, unknown>;
     const index = requests.length;

@@ -2,8 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeAnthropic } from '../../src/fakes/fake-anthropic.ts';
 import { startFakeSlack } from '../../src/fakes/fake-slack.ts';
 import { startFakeStripe } from '../../src/fakes/fake-stripe.ts';
+import { startSmtpCatcher } from '../../src/fakes/smtp-catcher.ts';
 import { GOOD, type Stubs, startStubs } from './doctor-stubs.ts';
 import { runCli } from './run-cli.ts';
 
@@ -154,6 +156,56 @@ describe('billing-agent doctor against the shared fakes', () => {
       expect(slack.messages).toHaveLength(0);
     } finally {
       await Promise.all([stripe.close(), slack.close()]);
+    }
+  });
+
+  it('passes with every service pointed at the local fakes and names the key mode', async () => {
+    const [stripe, slack, smtp, anthropic] = await Promise.all([
+      startFakeStripe(),
+      startFakeSlack(),
+      startSmtpCatcher(),
+      startFakeAnthropic(),
+    ]);
+    try {
+      const env = {
+        DATABASE_PATH: join(dir, 'fakes.db'),
+        STRIPE_SECRET_KEY: 'sk_test_shared',
+        STRIPE_API_BASE: stripe.url,
+        SLACK_BOT_TOKEN: 'xoxb-shared',
+        SLACK_CHANNEL: 'C0SHARED',
+        SLACK_API_URL: slack.url,
+        SMTP_URL: smtp.url,
+        ANTHROPIC_API_KEY: 'sk-ant-test',
+        ANTHROPIC_BASE_URL: anthropic.url,
+      };
+      const r = await runCli(['doctor', '--timeout', '2s'], { env });
+      expect(r.stdout).toContain('mode: live (test-mode key)');
+      for (const check of ['stripe', 'slack auth', 'slack channel', 'smtp', 'claude model']) {
+        expect(statusOf(r.stdout, check), check).toBe('ok');
+      }
+      expect(r.code).toBe(0);
+    } finally {
+      await Promise.all([stripe.close(), slack.close(), smtp.close(), anthropic.close()]);
+    }
+  });
+
+  it('blames the network, not the token, when Slack cannot be reached, and stays quiet about it', async () => {
+    const env = { ...goodEnv(), SLACK_API_URL: 'http://127.0.0.1:9/api/' };
+    const r = await runCli(['doctor', '--timeout', '2'], { env });
+    expect(r.code).toBe(1);
+    expect(statusOf(r.stdout, 'slack auth')).toBe('problem');
+    const line = r.stdout.split('\n').find((l) => l.startsWith('slack auth  ')) ?? '';
+    expect(line).not.toContain('SLACK_BOT_TOKEN');
+    expect(line).toContain('check SLACK_API_URL and the network');
+    expect(r.stderr).not.toContain('[WARN]');
+    expect(r.stderr).not.toContain('web-api');
+  });
+
+  it('refuses a folder or an empty file as --policy', async () => {
+    for (const path of ['/etc', '/dev/null']) {
+      const r = await runCli(['doctor', '--policy', path]);
+      expect(r.code, path).toBe(2);
+      expect(r.stderr).toMatch(/--policy \S+: (not a readable file|the file is empty)/);
     }
   });
 });
