@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -78,5 +78,21 @@ describe('README', () => {
     }
     expect(text).toContain('--client-id billing-agent');
     expect(text).toContain('kite endpoints create --source stripe --signing-secret');
+  });
+
+  it('names only prompt files that exist or that an example copies first', () => {
+    const copied = new Set([...text.matchAll(/cp \S+ (prompts\/[\w.-]+)/g)].map((m) => m[1]));
+    for (const [path] of text.matchAll(/prompts\/[\w-]+\.md/g)) {
+      expect(existsSync(join(REPO_ROOT, path)) || copied.has(path), path).toBe(true);
+    }
+  });
+
+  it('starts the service with node, not npm, in the text and in the unit', () => {
+    const service = text.slice(text.indexOf('## Running it as a service'));
+    expect(service).toContain('node bin/billing-agent.js run');
+    expect(service).toContain('set -a; . /etc/billing-agent/env; set +a');
+    expect(service).not.toMatch(/^\s*billing-agent doctor/m);
+    const unit = readFileSync(join(REPO_ROOT, 'deploy/billing-agent.service'), 'utf8');
+    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node \S*bin\/billing-agent\.js run$/m);
   });
 });
