@@ -25,7 +25,7 @@ number and reason of every rejected or invalid line.
 
 Exit status: 0 when every line is committed (stored, duplicate, ignored or rejected);
 1 when a line was invalid, a file could not be read or the inbox could not be written
-(the lines before it are committed); 2 on bad arguments. Log lines go to stderr at warn
+(the lines before it are committed); 2 on bad arguments. Log lines go to stderr at error
 level unless LOG_LEVEL is set.`;
 
 export const command: Command = {
@@ -37,7 +37,8 @@ export const command: Command = {
     const file = positionals[0] ?? '-';
     const config = loadConfig({ db: values.db }, io.env);
     const log = makeLogger({
-      level: io.env.LOG_LEVEL ? config.logLevel : 'warn',
+      // The summary already names every bad line; the per-line warnings would say it twice.
+      level: io.env.LOG_LEVEL ? config.logLevel : 'error',
       destination: { write: (line: string) => void io.stderr.write(line) },
     });
     if (file !== '-' && !isReadableFile(file)) {
