@@ -64,7 +64,7 @@ export function proposeByRules(ctx: PlannerContext): Proposal {
     const delay = ctx.budgets.nextRetryDelaySeconds;
     const retry = delay !== null && !ctx.billing.retryBooked;
     if (retry) {
-      const rationale = `a ${cls} decline may succeed later; retry ${ctx.budgets.retriesUsed + 1} per policy`;
+      const rationale = `${aDecline(cls)} may succeed later; retry ${ctx.budgets.retriesUsed + 1} per policy`;
       calls.push({ tool: 'retry_payment', input: { delay_seconds: delay, rationale } });
       why.push(rationale);
     } else {
@@ -95,20 +95,26 @@ export function proposeByRules(ctx: PlannerContext): Proposal {
     const template = expired ? 'card_expired' : 'update_payment_method';
     calls.push({
       tool: 'notify_customer',
-      input: { template, rationale: `a ${cls} decline needs a new card` },
+      input: { template, rationale: `${aDecline(cls)} needs a new card` },
     });
-    why.push(`a ${cls} decline waits for a card update`);
+    why.push(`${aDecline(cls)} waits for a card update`);
   } else {
     if (cls === 'hard_stop' || cls === 'fraud') {
       calls.push({
         tool: 'notify_customer',
-        input: { template: 'update_payment_method', rationale: `a ${cls} decline: ask for another card` },
+        input: { template: 'update_payment_method', rationale: `${aDecline(cls)}: ask for another card` },
       });
     }
-    const summary = `a ${cls} decline (${f.classification.signal}): no automated retry`;
+    const summary = `${aDecline(cls)} (${f.classification.signal}): no automated retry`;
     const urgency = cls === 'fraud' || cls === 'radar_block' ? 'high' : 'normal';
     calls.push({ tool: 'escalate_to_human', input: { summary, urgency, rationale: summary } });
     why.push(summary);
   }
   return { planner: 'rules', calls, invalid: [], rationale: why.join('; ') };
+}
+
+/** `an ambiguous soft decline`, `a hard decline`: the class made readable, with the right article. */
+function aDecline(cls: string): string {
+  const name = cls.replace(/_/g, ' ');
+  return `${/^[aeiou]/i.test(name) ? 'an' : 'a'} ${name} decline`;
 }

@@ -21,7 +21,7 @@ import type { ReplaySetup } from './replay-render.ts';
 // Limitation: decisions taken by code rather than a planner (a case closing) are listed, not re-decided.
 
 /** Triggers on which a planner decides; other decisions (a case closing) are taken by code. */
-const PLANNER_TRIGGERS: ReadonlySet<string> = new Set<Trigger>([
+export const PLANNER_TRIGGERS: ReadonlySet<string> = new Set<Trigger>([
   'failure',
   'failure_details',
   'card_updated',

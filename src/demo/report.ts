@@ -6,6 +6,7 @@
 import type { AuditCase, AuditDocument } from '../cli/audit-document.ts';
 import { describeAction } from '../cli/describe-action.ts';
 import { maskEmails } from '../cli/mask.ts';
+import { PLANNER_TRIGGERS } from '../cli/replay-decider.ts';
 import type { SlackMessage } from '../fakes/fake-slack.ts';
 import type { CaughtMail } from '../fakes/smtp-catcher.ts';
 import type { DemoPayment } from './scenario.ts';
@@ -47,30 +48,55 @@ function indent(text: string, prefix = '           | '): string[] {
     .map((line) => `${prefix}${line}`.trimEnd());
 }
 
+/** Retry results are at most this far from the decline event they fed back. */
+const FEEDBACK_WINDOW_MS = 2000;
+
+/** The first of `times` at or after `ms`, else `ms`. */
+const firstFrom = (times: number[], ms: number) =>
+  times.filter((t) => t >= ms).sort((a, b) => a - b)[0] ?? ms;
+
 function caseLines(c: AuditCase, startMs: number, delivered: Delivered): string[] {
-  const entries: { atMs: number; lines: string[] }[] = [];
-  const at = (iso: string, text: string, details: string[] = []) =>
-    entries.push({ atMs: Date.parse(iso), lines: [`  ${since(startMs, iso)}  ${text}`, ...details] });
+  // Each line is placed at the time we learned it: a retry's result comes before the decline it
+  // fed back, and a failure is counted after the event or retry that reported it (`rank`).
+  const entries: { atMs: number; rank: number; lines: string[] }[] = [];
+  const at = (iso: string, text: string, details: string[] = [], atMs = Date.parse(iso), rank = 0) =>
+    entries.push({ atMs, rank, lines: [`  ${since(startMs, iso)}  ${text}`, ...details] });
+  const fedBack = c.events.filter((e) => e.transport === 'internal').map((e) => Date.parse(e.receivedAt));
+  const fromStripe = c.events.filter((e) => e.transport !== 'internal').map((e) => Date.parse(e.receivedAt));
+  const retryTimes: number[] = [];
+  for (const j of c.jobs.filter((x) => x.tool === 'retry_payment')) {
+    const attempt = (j.args as { attempt?: number } | null)?.attempt;
+    for (const r of j.results) {
+      const ms = Date.parse(r.at);
+      const near = fedBack.filter((t) => Math.abs(t - ms) <= FEEDBACK_WINDOW_MS);
+      const learned = Math.min(ms, ...near);
+      retryTimes.push(learned);
+      const text = `Stripe retry ${attempt ?? ''}: ${r.outcome}`.replace('  ', ' ');
+      at(new Date(learned).toISOString(), text, [], learned, 0);
+    }
+  }
   for (const e of c.events) {
     const status = e.reason ? `${e.status}: ${e.reason}` : e.status;
-    const what =
-      e.transport === 'internal'
-        ? `our retry's decline fed back to the agent as ${e.type}`
-        : `Stripe event ${e.type} received through ${e.transport}`;
-    at(e.receivedAt, `${what} (${status})`);
+    const internal = e.transport === 'internal';
+    const what = internal
+      ? `our retry's decline fed back to the agent as ${e.type}`
+      : `Stripe event ${e.type} received through ${e.transport}`;
+    at(e.receivedAt, `${what} (${status})`, [], Date.parse(e.receivedAt), internal ? 1 : 0);
   }
   for (const [index, f] of c.failures.entries()) {
     const codes = [f.code, f.declineCode].filter(Boolean).join(' / ');
-    const where = f.source === 'retry' ? 'declined on our retry' : 'reported by Stripe';
-    at(f.occurredAt, `failure ${index + 1} counted: ${codes} (${where})`);
+    const retry = f.source === 'retry';
+    const where = retry ? 'declined on our retry' : 'reported by Stripe';
+    const occurred = Date.parse(f.occurredAt);
+    const learned = firstFrom(retry ? [...fedBack, ...retryTimes] : fromStripe, occurred);
+    at(new Date(learned).toISOString(), `failure ${index + 1} counted: ${codes} (${where})`, [], learned, 2);
   }
   for (const d of c.decisions) {
     const acts = d.actions.map(describeAction).join(' + ') || 'no action';
-    at(d.at, `decision by the ${d.planner} planner: ${acts}`);
-  }
-  for (const j of c.jobs.filter((x) => x.tool === 'retry_payment')) {
-    const attempt = (j.args as { attempt?: number } | null)?.attempt;
-    for (const r of j.results) at(r.at, `Stripe retry ${attempt ?? ''}: ${r.outcome}`.replace('  ', ' '));
+    const by = PLANNER_TRIGGERS.has(d.trigger)
+      ? `decided by the ${d.planner} planner`
+      : `decided by code on ${d.trigger}, not by a planner`;
+    at(d.at, `${by}: ${acts}`, [], Date.parse(d.at), 3);
   }
   for (const n of c.notices) {
     const mail = delivered.mails.find((m) => m.subject === n.subject);
@@ -89,7 +115,7 @@ function caseLines(c: AuditCase, startMs: number, delivered: Delivered): string[
   if (c.closedAt) at(c.closedAt, `case closed${c.closeReason ? `: ${c.closeReason}` : ''}`);
   return entries
     .map((entry, index) => ({ entry, index }))
-    .sort((x, y) => x.entry.atMs - y.entry.atMs || x.index - y.index)
+    .sort((x, y) => x.entry.atMs - y.entry.atMs || x.entry.rank - y.entry.rank || x.index - y.index)
     .flatMap((x) => x.entry.lines);
 }
 

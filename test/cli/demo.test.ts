@@ -35,6 +35,24 @@ describe('billing-agent demo', () => {
     expect(part).toMatch(/escalation posted in Slack channel C0DEMOBILLING/);
   });
 
+  it('orders each line by when it was learned: the event before its failure, a retry before its feedback', () => {
+    const lines = section(demo.stdout, 'pi_demo_always_declines').split('\n');
+    const first = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    expect(first(/Stripe event payment_intent\.payment_failed/)).toBeLessThan(first(/failure 1 counted/));
+    expect(first(/Stripe retry 1: declined/)).toBeLessThan(first(/decline fed back/));
+    expect(first(/decline fed back/)).toBeLessThan(first(/failure 2 counted/));
+  });
+
+  it('words a decision taken by code as replay does, and writes the rationale as a sentence', async () => {
+    const part = section(demo.stdout, 'pi_demo_funds_then_ok');
+    expect(part).toContain('decided by code on closed, not by a planner: notify_customer payment_recovered');
+    const replay = await runCli(['replay', '--case', 'pi_demo_funds_then_ok', '--db', dbPath]);
+    expect(replay.stdout).toContain('decided by code on closed, not by a planner');
+    const audit = await runCli(['audit', 'pi_demo_always_declines', '--db', dbPath]);
+    expect(audit.stdout).toContain('an ambiguous soft decline');
+    expect(audit.stdout).not.toMatch(/\ba [aeiou]\w* decline|\w_\w+ decline/);
+  });
+
   it('shows the insufficient-funds card recovered by one retry and the case closed', () => {
     const part = section(demo.stdout, 'pi_demo_funds_then_ok');
     expect(part.match(/retry \d: /g)).toHaveLength(1);
