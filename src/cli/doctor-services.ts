@@ -120,9 +120,10 @@ function slackChecks(config: Config): Check[] {
           }
           return ok(`the bot is a member of ${config.slackChannel}`);
         } catch (error) {
+          const answered = (error as { code?: string }).code === 'slack_webapi_platform_error';
           return problem(
             `cannot read ${config.slackChannel}: ${errorText(error)}`,
-            'check SLACK_CHANNEL and scopes',
+            answered ? 'check SLACK_CHANNEL and scopes' : 'check SLACK_API_URL and the network',
           );
         }
       },

@@ -197,6 +197,8 @@ describe('billing-agent doctor against the shared fakes', () => {
     const line = r.stdout.split('\n').find((l) => l.startsWith('slack auth  ')) ?? '';
     expect(line).not.toContain('SLACK_BOT_TOKEN');
     expect(line).toContain('check SLACK_API_URL and the network');
+    const channel = r.stdout.split('\n').find((l) => l.startsWith('slack channel  ')) ?? '';
+    expect(channel).toContain('check SLACK_API_URL and the network');
     expect(r.stderr).not.toContain('[WARN]');
     expect(r.stderr).not.toContain('web-api');
   });
