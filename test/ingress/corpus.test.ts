@@ -11,6 +11,13 @@ import { type Harness, postKite, postStripe, startHarness } from './harness.ts';
 const corpus = sharedFixtures();
 if (!corpus) console.log(`shared fixture corpus not found at ${SHARED_FIXTURES_DIR}: corpus test skipped`);
 
+// A named skipped test, so a run without the shared folder says so in its summary.
+if (!corpus) {
+  describe('shared fixture corpus', () => {
+    it.skip(`is skipped: no folder at ${SHARED_FIXTURES_DIR}`, () => {});
+  });
+}
+
 /** The Stripe type a file holds: its own, or the one its name gives for a payload without an envelope. */
 function typeOf(fixture: Fixture): string {
   if (fixture.value.object === 'event') return String(fixture.value.type);
