@@ -5,6 +5,7 @@ import { type FailureRow, listFailures } from '../store/failures.ts';
 import { listJobs } from '../store/jobs.ts';
 import type { CaseJob, RecordedFailure } from './context.ts';
 import { classifyDecline } from './declines.ts';
+import { rowSignals } from './failure-rows.ts';
 import type { FailureFacts } from './facts.ts';
 
 /** The case's recorded failures and jobs (empty for a case not yet created). */
@@ -18,16 +19,7 @@ export function loadHistory(
     occurredAt: f.occurred_at,
     code: f.code,
     declineCode: f.decline_code,
-    cls: classifyDecline({
-      code: f.code,
-      declineCode: f.decline_code,
-      adviceCode: f.advice_code,
-      networkAdviceCode: f.network_advice_code,
-      networkDeclineCode: f.network_decline_code,
-      outcomeType: f.outcome_type,
-      outcomeReason: f.outcome_reason,
-      cardBrand: f.card_brand,
-    }).class,
+    cls: classifyDecline(rowSignals(f)).class,
   }));
   const jobs = listJobs(db, caseId).map((j) => ({
     tool: j.tool,

@@ -81,7 +81,6 @@ export function rowSignals(r: FailureRow) {
 }
 
 /** The recorded attempt completed with what the new event knows (recorded values win). */
-/** See the module comment. */
 export function mergedFacts(r: FailureRow, f: FailureFacts): FailureFacts {
   return {
     ...f,

@@ -3,26 +3,11 @@
  * case, PaymentIntent, invoice, charge or customer id) and gather every row recorded about a
  * case. Nothing here writes; the database may be opened read-only.
  */
+import type { CaseRow } from './cases.ts';
 import type { Db } from './db.ts';
+import type { DecisionRow } from './decisions.ts';
+import type { FailureRow } from './failures.ts';
 import type { JobRow } from './jobs.ts';
-
-export type CaseRow = {
-  id: string;
-  kind: string;
-  payment_intent_id: string | null;
-  invoice_id: string | null;
-  customer_id: string | null;
-  subscription_id: string | null;
-  status: string;
-  close_reason: string | null;
-  amount: number | null;
-  currency: string | null;
-  livemode: number;
-  failure_count: number;
-  opened_at: number;
-  updated_at: number;
-  closed_at: number | null;
-};
 
 /** An inbox row without its raw bytes. */
 export type AuditInboxRow = {
@@ -41,44 +26,6 @@ export type AuditInboxRow = {
   deliveries: number;
   received_at: number;
   processed_at: number | null;
-};
-
-export type FailureRow = {
-  attempt_key: string;
-  charge_id: string | null;
-  code: string | null;
-  decline_code: string | null;
-  advice_code: string | null;
-  network_advice_code: string | null;
-  network_decline_code: string | null;
-  outcome_type: string | null;
-  outcome_reason: string | null;
-  card_brand: string | null;
-  source: string;
-  occurred_at: number;
-};
-
-export type DecisionRow = {
-  id: number;
-  case_id: string;
-  inbox_id: number | null;
-  trigger: string;
-  created_at: number;
-  planner: string;
-  fallback_reason: string | null;
-  gen_ai_request_model: string | null;
-  gen_ai_response_model: string | null;
-  gen_ai_usage_input_tokens: number | null;
-  gen_ai_usage_output_tokens: number | null;
-  gen_ai_usage_cache_read_input_tokens: number | null;
-  gen_ai_usage_cache_creation_input_tokens: number | null;
-  latency_ms: number | null;
-  prompt_hash: string | null;
-  policy_hash: string | null;
-  context_json: string;
-  proposals_json: string;
-  actions_json: string;
-  rationale: string | null;
 };
 
 export type JobResultRow = { job_id: number; at: number; outcome: string; detail_json: string | null };
